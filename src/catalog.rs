@@ -1,0 +1,783 @@
+//! The catalog: every documented error code of every vendor, with its description and category,
+//! plus each vendor's detection rules. It is loaded from TOML pattern files, one per vendor:
+//! the shipped `patterns/` directory is embedded in the binary, and a user directory can be
+//! loaded instead (`--patterns DIR`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_patterns.rs"));
+
+/// Regexes in pattern files may not compile to more than this many bytes, so that a hostile or
+/// careless pattern cannot exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The normalised category of an error, shared by all vendors so that dashboards can compare
+/// them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Bad credentials, unknown user at login.
+    Authentication,
+    /// Locked, disabled, unconfirmed or deleted accounts, expired passwords.
+    AccountState,
+    /// Permission, access denied, consent, scope.
+    Authorization,
+    /// Invalid or expired tokens, authorization codes, sessions.
+    Token,
+    /// Factors, one-time passwords, verification codes.
+    Mfa,
+    /// Password reset, challenge questions, account recovery.
+    Recovery,
+    /// Password strength, history and policy violations.
+    PasswordPolicy,
+    /// Missing, malformed or invalid input, media types.
+    Validation,
+    /// A resource that does not exist.
+    NotFound,
+    /// Already exists, duplicates, state conflicts.
+    Conflict,
+    /// Too many requests, quotas.
+    RateLimit,
+    /// Feature disabled, not configured, unsupported.
+    Configuration,
+    /// Subscription and payment limits.
+    Billing,
+    /// Internal, unexpected or upstream failures, unavailability.
+    ServerError,
+}
+
+impl Category {
+    /// Every category, in the order they are documented.
+    pub const ALL: [Category; 14] = [
+        Category::Authentication,
+        Category::AccountState,
+        Category::Authorization,
+        Category::Token,
+        Category::Mfa,
+        Category::Recovery,
+        Category::PasswordPolicy,
+        Category::Validation,
+        Category::NotFound,
+        Category::Conflict,
+        Category::RateLimit,
+        Category::Configuration,
+        Category::Billing,
+        Category::ServerError,
+    ];
+
+    /// The category's name as written in pattern files and reports (`account_state`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Authentication => "authentication",
+            Category::AccountState => "account_state",
+            Category::Authorization => "authorization",
+            Category::Token => "token",
+            Category::Mfa => "mfa",
+            Category::Recovery => "recovery",
+            Category::PasswordPolicy => "password_policy",
+            Category::Validation => "validation",
+            Category::NotFound => "not_found",
+            Category::Conflict => "conflict",
+            Category::RateLimit => "rate_limit",
+            Category::Configuration => "configuration",
+            Category::Billing => "billing",
+            Category::ServerError => "server_error",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Dense index of a vendor in a [`Catalog`].
+pub type VendorId = u16;
+
+/// Dense index of an entry in a [`Catalog`]; counts are kept in a `Vec` indexed by it.
+pub type EntryId = u32;
+
+/// A vendor: the `[vendor]` table of a pattern file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Vendor {
+    /// Short id used in reports and `--vendor` (`okta`).
+    pub id: String,
+    /// Display name (`Okta`).
+    pub name: String,
+    /// Where the codes come from.
+    pub source: String,
+}
+
+/// One documented error code.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The vendor that documents the code.
+    pub vendor: VendorId,
+    /// The code exactly as it appears in logs (`E0000011`, `17002`, `invalid_grant`).
+    pub code: String,
+    /// The name the document gives, if any (`Invalid token exception`, `invalid_credentials`).
+    pub name: Option<String>,
+    /// The HTTP status the document gives, if any.
+    pub http_status: Option<u16>,
+    /// The normalised category.
+    pub category: Category,
+    /// The vendor's own grouping (empty when the document has none).
+    pub vendor_category: String,
+    /// The vendor's documented description.
+    pub description: String,
+    /// Stormpath's user-facing message, where documented.
+    pub user_message: Option<String>,
+    /// Stormpath's further information, where documented.
+    pub further_info: Option<String>,
+    /// False for an entry that documents success (IDaaS `Operation.Success`); the scanner
+    /// never counts those.
+    pub is_error: bool,
+    /// True for a type-level code that a more specific code of the same vendor on the same
+    /// line supersedes (IDaaS `code: Operation.Failure` beside `message: Operation.Failure.X`).
+    pub generic: bool,
+}
+
+/// Which catalog field a rule's `code` capture is looked up in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lookup {
+    /// The capture is the code itself (the default).
+    Code,
+    /// The capture is the entry's `name` (Akamai's `invalid_credentials` for code 210).
+    Name,
+}
+
+/// A detection rule: where, in a log line, one vendor's codes appear.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The vendor whose file declares the rule.
+    pub vendor: VendorId,
+    /// The rule's id, unique within its vendor.
+    pub id: String,
+    /// Literal strings one of which a line must contain for the rule to be tried.
+    pub anchors: Vec<String>,
+    /// The regex, searched in the line, whose `code` group captures the code.
+    pub regex: regex::bytes::Regex,
+    /// How the capture is looked up.
+    pub lookup: Lookup,
+    /// Whether a capture the catalog lacks is counted as an unknown code.
+    pub count_unknown: bool,
+    /// The line must match at least one of these (an envelope), when not empty.
+    pub require_any: Vec<regex::bytes::Regex>,
+    /// The line must match none of these.
+    pub reject_any: Vec<regex::bytes::Regex>,
+    /// Attribution of hits to other vendors when the line names them, in order.
+    pub attribute: Vec<(VendorId, regex::bytes::Regex)>,
+    /// Hits of these vendors on the same line are dropped when this rule hits.
+    pub suppresses: Vec<VendorId>,
+    /// The rule's hits count only on a line where no other rule of its vendor hit (Akamai's
+    /// error name, for an envelope that lacks the number).
+    pub fallback: bool,
+    /// Where the rule is declared, for messages: `file:line`.
+    pub origin: String,
+}
+
+/// The loaded catalog: vendors, entries and rules.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    vendors: Vec<Vendor>,
+    entries: Vec<Entry>,
+    rules: Vec<Rule>,
+    by_code: HashMap<(VendorId, String), EntryId>,
+    by_name: HashMap<(VendorId, String), EntryId>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    vendor: Spanned<VendorDef>,
+    #[serde(default)]
+    rule: Vec<Spanned<RuleDef>>,
+    #[serde(default)]
+    code: Vec<Spanned<CodeDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorDef {
+    id: String,
+    name: String,
+    #[serde(default)]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: String,
+    anchors: Vec<String>,
+    regex: String,
+    #[serde(default = "default_lookup")]
+    lookup: Lookup,
+    #[serde(default = "default_true")]
+    unknown: bool,
+    #[serde(default)]
+    require_any: Vec<String>,
+    #[serde(default)]
+    reject_any: Vec<String>,
+    #[serde(default)]
+    attribute: Vec<AttributeDef>,
+    #[serde(default)]
+    suppresses: Vec<String>,
+    #[serde(default)]
+    fallback: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributeDef {
+    vendor: String,
+    when: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeDef {
+    code: String,
+    name: Option<String>,
+    http_status: Option<u16>,
+    category: Category,
+    #[serde(default)]
+    vendor_category: String,
+    description: String,
+    user_message: Option<String>,
+    further_info: Option<String>,
+    #[serde(default = "default_true")]
+    error: bool,
+    #[serde(default)]
+    generic: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_lookup() -> Lookup {
+    Lookup::Code
+}
+
+/// A rule whose cross-file references (attribution, suppression) are resolved once every file
+/// is loaded.
+struct PendingRule {
+    rule: Rule,
+    attribute: Vec<(String, regex::bytes::Regex)>,
+    suppresses: Vec<String>,
+    file: String,
+    line: usize,
+}
+
+impl Catalog {
+    /// The catalog shipped in the binary (the `patterns/` directory at build time).
+    ///
+    /// # Errors
+    /// Only if a shipped file is broken, which the test suite rules out.
+    pub fn embedded() -> Result<Catalog> {
+        let files: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(name, text)| (format!("<embedded>/{name}"), (*text).to_string()))
+            .collect();
+        Catalog::from_sources(&files)
+    }
+
+    /// Loads every `*.toml` file of `dir`, in name order, instead of the embedded catalog.
+    ///
+    /// # Errors
+    /// When the directory cannot be read, holds no pattern file, or a file is broken; the error
+    /// names the file and line.
+    pub fn from_dir(dir: &Path) -> Result<Catalog> {
+        let read_err = |source| Error::PatternDir {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_err)? {
+            let path = entry.map_err(read_err)?.path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        if paths.is_empty() {
+            return Err(Error::pattern(
+                &dir.display().to_string(),
+                0,
+                "no pattern files (*.toml) in this directory",
+            ));
+        }
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::pattern(&path.display().to_string(), 0, format!("cannot read: {e}"))
+            })?;
+            files.push((path.display().to_string(), text));
+        }
+        Catalog::from_sources(&files)
+    }
+
+    /// Builds a catalog from (file name, TOML text) pairs; the name is used in messages.
+    ///
+    /// # Errors
+    /// When a file does not parse or fails validation (duplicate code, unknown category, regex
+    /// that does not compile, missing field, unknown vendor reference, ...).
+    pub fn from_sources(files: &[(String, String)]) -> Result<Catalog> {
+        let mut cat = Catalog {
+            vendors: Vec::new(),
+            entries: Vec::new(),
+            rules: Vec::new(),
+            by_code: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        let mut pending = Vec::new();
+        for (file, text) in files {
+            cat.load_file(file, text, &mut pending)?;
+        }
+        for p in pending {
+            let mut rule = p.rule;
+            for (vendor, when) in p.attribute {
+                let v = cat.vendor_id(&vendor).ok_or_else(|| {
+                    Error::pattern(
+                        &p.file,
+                        p.line,
+                        format!(
+                            "rule `{}`: attribute names unknown vendor `{vendor}`",
+                            rule.id
+                        ),
+                    )
+                })?;
+                rule.attribute.push((v, when));
+            }
+            for vendor in p.suppresses {
+                let v = cat.vendor_id(&vendor).ok_or_else(|| {
+                    Error::pattern(
+                        &p.file,
+                        p.line,
+                        format!("rule `{}`: suppresses unknown vendor `{vendor}`", rule.id),
+                    )
+                })?;
+                if v == rule.vendor {
+                    return Err(Error::pattern(
+                        &p.file,
+                        p.line,
+                        format!("rule `{}`: a rule cannot suppress its own vendor", rule.id),
+                    ));
+                }
+                rule.suppresses.push(v);
+            }
+            cat.rules.push(rule);
+        }
+        Ok(cat)
+    }
+
+    fn load_file(&mut self, file: &str, text: &str, pending: &mut Vec<PendingRule>) -> Result<()> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        if text.trim().is_empty() {
+            return Err(Error::pattern(file, 0, "empty pattern file"));
+        }
+        let def: FileDef = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| line_of(s.start));
+            Error::pattern(
+                file,
+                line,
+                e.message().trim_end_matches('.').trim().to_string(),
+            )
+        })?;
+        let vline = line_of(def.vendor.span().start);
+        let vdef = def.vendor.into_inner();
+        if vdef.id.is_empty()
+            || !vdef
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return Err(Error::pattern(
+                file,
+                vline,
+                format!(
+                    "vendor id `{}` must be lowercase letters, digits, `_` or `-`",
+                    vdef.id
+                ),
+            ));
+        }
+        if self.vendor_id(&vdef.id).is_some() {
+            return Err(Error::pattern(
+                file,
+                vline,
+                format!("vendor `{}` is defined by another file too", vdef.id),
+            ));
+        }
+        let vendor = VendorId::try_from(self.vendors.len())
+            .map_err(|_| Error::pattern(file, vline, "too many vendors"))?;
+        self.vendors.push(Vendor {
+            id: vdef.id,
+            name: vdef.name,
+            source: vdef.source,
+        });
+
+        for code in def.code {
+            let line = line_of(code.span().start);
+            let c = code.into_inner();
+            if c.code.trim().is_empty() || c.code.trim() != c.code {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!("code `{}` is empty or has surrounding spaces", c.code),
+                ));
+            }
+            // A few documented codes have a title but no text (Okta E0000113): allowed, as
+            // long as the entry says something.
+            if c.description.trim().is_empty()
+                && c.name.as_deref().is_none_or(|n| n.trim().is_empty())
+            {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!("code `{}` has neither a description nor a name", c.code),
+                ));
+            }
+            let id = EntryId::try_from(self.entries.len())
+                .map_err(|_| Error::pattern(file, line, "too many codes"))?;
+            if self.by_code.insert((vendor, c.code.clone()), id).is_some() {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!(
+                        "duplicate code `{}` for vendor `{}`",
+                        c.code, self.vendors[vendor as usize].id
+                    ),
+                ));
+            }
+            if let Some(name) = &c.name {
+                self.by_name.entry((vendor, name.clone())).or_insert(id);
+            }
+            self.entries.push(Entry {
+                vendor,
+                code: c.code,
+                name: c.name,
+                http_status: c.http_status,
+                category: c.category,
+                vendor_category: c.vendor_category,
+                description: c.description,
+                user_message: c.user_message,
+                further_info: c.further_info,
+                is_error: c.error,
+                generic: c.generic,
+            });
+        }
+
+        let mut rule_ids = HashMap::new();
+        for rule in def.rule {
+            let line = line_of(rule.span().start);
+            let r = rule.into_inner();
+            if rule_ids.insert(r.id.clone(), line).is_some() {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!("duplicate rule id `{}`", r.id),
+                ));
+            }
+            if r.anchors.is_empty() || r.anchors.iter().any(|a| a.is_empty()) {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!(
+                        "rule `{}`: `anchors` must list at least one non-empty literal",
+                        r.id
+                    ),
+                ));
+            }
+            let compile = |what: &str, pattern: &str| {
+                compile_regex(pattern).map_err(|e| {
+                    Error::pattern(
+                        file,
+                        line,
+                        format!("rule `{}`: {what} does not compile: {e}", r.id),
+                    )
+                })
+            };
+            let regex = compile("regex", &r.regex)?;
+            if !regex.capture_names().any(|n| n == Some("code")) {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!("rule `{}`: regex has no `(?P<code>...)` group", r.id),
+                ));
+            }
+            let require_any = r
+                .require_any
+                .iter()
+                .map(|p| compile("require_any", p))
+                .collect::<Result<Vec<_>>>()?;
+            let reject_any = r
+                .reject_any
+                .iter()
+                .map(|p| compile("reject_any", p))
+                .collect::<Result<Vec<_>>>()?;
+            let attribute = r
+                .attribute
+                .iter()
+                .map(|a| Ok((a.vendor.clone(), compile("attribute.when", &a.when)?)))
+                .collect::<Result<Vec<_>>>()?;
+            pending.push(PendingRule {
+                rule: Rule {
+                    vendor,
+                    id: r.id,
+                    anchors: r.anchors,
+                    regex,
+                    lookup: r.lookup,
+                    count_unknown: r.unknown,
+                    require_any,
+                    reject_any,
+                    attribute: Vec::new(),
+                    suppresses: Vec::new(),
+                    fallback: r.fallback,
+                    origin: format!("{file}:{line}"),
+                },
+                attribute,
+                suppresses: r.suppresses,
+                file: file.to_string(),
+                line,
+            });
+        }
+        Ok(())
+    }
+
+    /// All vendors, in load order.
+    pub fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+
+    /// The vendor with this index.
+    pub fn vendor(&self, id: VendorId) -> &Vendor {
+        &self.vendors[usize::from(id)]
+    }
+
+    /// The index of the vendor with this id (`okta`).
+    pub fn vendor_id(&self, id: &str) -> Option<VendorId> {
+        self.vendors
+            .iter()
+            .position(|v| v.id == id)
+            .and_then(|i| VendorId::try_from(i).ok())
+    }
+
+    /// All entries; an [`EntryId`] indexes this slice.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with this index.
+    pub fn entry(&self, id: EntryId) -> &Entry {
+        &self.entries[id as usize]
+    }
+
+    /// All detection rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The entry of `vendor` whose code is `code`.
+    pub fn lookup_code(&self, vendor: VendorId, code: &str) -> Option<EntryId> {
+        self.by_code.get(&(vendor, code.to_string())).copied()
+    }
+
+    /// The entry of `vendor` whose code (or, with [`Lookup::Name`], name) is `text`.
+    pub fn lookup(&self, vendor: VendorId, text: &str, how: Lookup) -> Option<EntryId> {
+        let key = (vendor, text.to_string());
+        match how {
+            Lookup::Code => self.by_code.get(&key).copied(),
+            Lookup::Name => self.by_name.get(&key).copied(),
+        }
+    }
+
+    /// Resolves a comma-separated vendor list (`okta,wso2`) into vendor indexes.
+    ///
+    /// # Errors
+    /// When a name is not a loaded vendor; the message lists the known ones.
+    pub fn parse_vendor_list(&self, list: &str) -> Result<Vec<VendorId>> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                self.vendor_id(name).ok_or_else(|| {
+                    let known: Vec<&str> = self.vendors.iter().map(|v| v.id.as_str()).collect();
+                    Error::Usage(format!(
+                        "unknown vendor `{name}` (known: {})",
+                        known.join(", ")
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Compiles a pattern-file regex: byte-oriented, ASCII classes (`\d` is `[0-9]`, `\b` an ASCII
+/// word boundary), which keeps matching fast and lets it run on bytes that are not UTF-8.
+pub(crate) fn compile_regex(
+    pattern: &str,
+) -> std::result::Result<regex::bytes::Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT * 2)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Catalog> {
+        Catalog::from_sources(&[("t.toml".to_string(), text.to_string())])
+    }
+
+    const VENDOR: &str = "[vendor]\nid = \"v\"\nname = \"V\"\n";
+
+    #[test]
+    fn loads_a_minimal_file() {
+        let cat = load(&format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"V \"]\nregex = 'V (?P<code>\\d+)'\n\
+             [[code]]\ncode = \"1\"\ncategory = \"token\"\ndescription = \"d\"\n"
+        ))
+        .unwrap();
+        assert_eq!(cat.vendors().len(), 1);
+        assert_eq!(cat.entries()[0].category, Category::Token);
+        assert_eq!(cat.lookup_code(0, "1"), Some(0));
+        assert_eq!(cat.rules()[0].origin, "t.toml:4");
+    }
+
+    fn err(text: &str) -> String {
+        load(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn duplicate_code_names_the_line() {
+        let e = err(&format!(
+            "{VENDOR}[[code]]\ncode = \"1\"\ncategory = \"token\"\ndescription = \"d\"\n\
+             [[code]]\ncode = \"1\"\ncategory = \"token\"\ndescription = \"e\"\n"
+        ));
+        assert_eq!(e, "t.toml:8: duplicate code `1` for vendor `v`");
+    }
+
+    #[test]
+    fn unknown_category_names_the_line() {
+        let e = err(&format!(
+            "{VENDOR}[[code]]\ncode = \"1\"\ncategory = \"oops\"\ndescription = \"d\"\n"
+        ));
+        assert!(e.starts_with("t.toml:6: unknown variant `oops`"), "{e}");
+    }
+
+    #[test]
+    fn missing_field_is_an_error() {
+        let e = err(&format!(
+            "{VENDOR}[[code]]\ncode = \"1\"\ncategory = \"token\"\n"
+        ));
+        assert!(
+            e.starts_with("t.toml:4:") && e.contains("missing field `description`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_regex_names_the_rule_line() {
+        let e = err(&format!(
+            "{VENDOR}\n[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = '(?P<code>['\n"
+        ));
+        assert!(
+            e.starts_with("t.toml:5: rule `r`: regex does not compile"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn regex_without_code_group_is_an_error() {
+        let e = err(&format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = 'x'\n"
+        ));
+        assert_eq!(e, "t.toml:4: rule `r`: regex has no `(?P<code>...)` group");
+    }
+
+    #[test]
+    fn oversized_regex_is_an_error() {
+        let e = err(&format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = '(?P<code>\\w{{1000}}){{1000}}'\n"
+        ));
+        assert!(
+            e.contains("does not compile") && e.contains("size limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_file_and_missing_vendor_are_errors() {
+        assert_eq!(err(""), "t.toml:0: empty pattern file");
+        assert!(err("# only a comment\n").contains("missing field `vendor`"));
+    }
+
+    #[test]
+    fn unknown_attribute_vendor_is_an_error() {
+        let e = err(&format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = '(?P<code>x)'\n\
+             attribute = [{{ vendor = \"nope\", when = \"y\" }}]\n"
+        ));
+        assert_eq!(
+            e,
+            "t.toml:4: rule `r`: attribute names unknown vendor `nope`"
+        );
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let e = err(&format!(
+            "{VENDOR}[[code]]\ncode = \"1\ncategory = \"token\"\n"
+        ));
+        assert!(e.starts_with("t.toml:5:"), "{e}");
+    }
+
+    #[test]
+    fn embedded_catalog_counts_per_vendor() {
+        let cat = Catalog::embedded().unwrap();
+        let count = |id: &str| {
+            let v = cat.vendor_id(id).unwrap();
+            cat.entries().iter().filter(|e| e.vendor == v).count()
+        };
+        let counts: Vec<(&str, usize)> = ["okta", "wso2", "akamai", "stormpath", "idaas", "oauth"]
+            .into_iter()
+            .map(|v| (v, count(v)))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("okta", 156),
+                ("wso2", 77),
+                ("akamai", 43),
+                ("stormpath", 147),
+                ("idaas", 162),
+                ("oauth", 21)
+            ]
+        );
+        let names: Vec<&str> = cat.vendors().iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Akamai Identity Cloud",
+                "Alibaba Cloud IDaaS",
+                "OAuth 2.0 / OIDC",
+                "Okta",
+                "Stormpath",
+                "WSO2 Identity Server"
+            ]
+        );
+    }
+}

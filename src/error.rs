@@ -1,0 +1,80 @@
+//! The library's error type. Every error names the file (and, where it can, the line) it is
+//! about, so that a message printed to a user points at the problem without a backtrace.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading a catalog or scanning an input.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A pattern file could not be parsed or failed validation.
+    #[error("{file}:{line}: {message}")]
+    Pattern {
+        /// The pattern file, as given or as embedded (`<embedded>/okta.toml`).
+        file: String,
+        /// 1-based line of the offending item, 0 when the problem concerns the whole file.
+        line: usize,
+        /// What is wrong, lowercase, without a trailing period.
+        message: String,
+    },
+    /// A pattern directory could not be read.
+    #[error("{path}: {source}")]
+    PatternDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// An input could not be opened or read.
+    #[error("{path}: {source}")]
+    Input {
+        /// The input path (`<stdin>` for standard input).
+        path: String,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// An input was only partly readable (for example a file truncated while it was read); the
+    /// bytes before `offset` were scanned and counted.
+    #[error("{path}: {message} at byte offset {offset}")]
+    Partial {
+        /// The input path.
+        path: String,
+        /// How many bytes were read before the problem.
+        offset: u64,
+        /// What went wrong.
+        message: String,
+    },
+    /// An output could not be written.
+    #[error("{path}: {source}")]
+    Output {
+        /// Where the output was going (`<stdout>` for standard output).
+        path: String,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The command line asked for something the library cannot do.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// A pattern-file error at a line.
+    pub(crate) fn pattern(file: &str, line: usize, message: impl Into<String>) -> Error {
+        Error::Pattern {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// True when the error is a closed pipe on output, which is how `| head` ends a run and
+    /// not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Output { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            _ => false,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
