@@ -164,16 +164,23 @@ pub struct Rule {
     pub id: String,
     /// Literal strings one of which a line must contain for the rule to be tried.
     pub anchors: Vec<String>,
-    /// The regex, searched in the line, whose `code` group captures the code.
-    pub regex: regex::bytes::Regex,
+    /// The regex whose `code` group captures the code: searched in the whole line, or, with
+    /// `at_anchor`, matched only where one of the rule's anchors starts.
+    pub regex: regex_automata::meta::Regex,
+    /// Index of the `code` group in `regex`.
+    pub code_group: usize,
+    /// Whether `regex` is matched at anchor positions only (much cheaper than a search of the
+    /// whole line, for rules whose match begins with the anchor).
+    pub at_anchor: bool,
     /// How the capture is looked up.
     pub lookup: Lookup,
     /// Whether a capture the catalog lacks is counted as an unknown code.
     pub count_unknown: bool,
-    /// The line must match at least one of these (an envelope), when not empty.
-    pub require_any: Vec<regex::bytes::Regex>,
-    /// The line must match none of these.
-    pub reject_any: Vec<regex::bytes::Regex>,
+    /// When set, the line must match it (an envelope): the rule's `require_any` list as one
+    /// alternation, so a line is searched once.
+    pub require: Option<regex::bytes::Regex>,
+    /// When set, the line must not match it (`reject_any` as one alternation).
+    pub reject: Option<regex::bytes::Regex>,
     /// Attribution of hits to other vendors when the line names them, in order.
     pub attribute: Vec<(VendorId, regex::bytes::Regex)>,
     /// Hits of these vendors on the same line are dropped when this rule hits.
@@ -191,8 +198,10 @@ pub struct Catalog {
     vendors: Vec<Vendor>,
     entries: Vec<Entry>,
     rules: Vec<Rule>,
-    by_code: HashMap<(VendorId, String), EntryId>,
-    by_name: HashMap<(VendorId, String), EntryId>,
+    /// Per vendor: code -> entry.
+    by_code: Vec<HashMap<Box<str>, EntryId>>,
+    /// Per vendor: documented name -> first entry with that name.
+    by_name: Vec<HashMap<Box<str>, EntryId>>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +229,8 @@ struct RuleDef {
     id: String,
     anchors: Vec<String>,
     regex: String,
+    #[serde(default)]
+    at_anchor: bool,
     #[serde(default = "default_lookup")]
     lookup: Lookup,
     #[serde(default = "default_true")]
@@ -337,8 +348,8 @@ impl Catalog {
             vendors: Vec::new(),
             entries: Vec::new(),
             rules: Vec::new(),
-            by_code: HashMap::new(),
-            by_name: HashMap::new(),
+            by_code: Vec::new(),
+            by_name: Vec::new(),
         };
         let mut pending = Vec::new();
         for (file, text) in files {
@@ -420,6 +431,8 @@ impl Catalog {
         }
         let vendor = VendorId::try_from(self.vendors.len())
             .map_err(|_| Error::pattern(file, vline, "too many vendors"))?;
+        self.by_code.push(HashMap::new());
+        self.by_name.push(HashMap::new());
         self.vendors.push(Vendor {
             id: vdef.id,
             name: vdef.name,
@@ -449,7 +462,10 @@ impl Catalog {
             }
             let id = EntryId::try_from(self.entries.len())
                 .map_err(|_| Error::pattern(file, line, "too many codes"))?;
-            if self.by_code.insert((vendor, c.code.clone()), id).is_some() {
+            if self.by_code[usize::from(vendor)]
+                .insert(c.code.as_str().into(), id)
+                .is_some()
+            {
                 return Err(Error::pattern(
                     file,
                     line,
@@ -460,7 +476,9 @@ impl Catalog {
                 ));
             }
             if let Some(name) = &c.name {
-                self.by_name.entry((vendor, name.clone())).or_insert(id);
+                self.by_name[usize::from(vendor)]
+                    .entry(name.as_str().into())
+                    .or_insert(id);
             }
             self.entries.push(Entry {
                 vendor,
@@ -488,7 +506,7 @@ impl Catalog {
                     format!("duplicate rule id `{}`", r.id),
                 ));
             }
-            if r.anchors.is_empty() || r.anchors.iter().any(|a| a.is_empty()) {
+            if r.anchors.is_empty() || r.anchors.iter().any(|a| a.is_empty() || a.contains('\n')) {
                 return Err(Error::pattern(
                     file,
                     line,
@@ -507,24 +525,37 @@ impl Catalog {
                     )
                 })
             };
-            let regex = compile("regex", &r.regex)?;
-            if !regex.capture_names().any(|n| n == Some("code")) {
+            compile("regex", &r.regex)?;
+            let regex = compile_engine(&r.regex).map_err(|e| {
+                Error::pattern(
+                    file,
+                    line,
+                    format!("rule `{}`: regex does not compile: {e}", r.id),
+                )
+            })?;
+            let Some(code_group) = regex
+                .group_info()
+                .to_index(regex_automata::PatternID::ZERO, "code")
+            else {
                 return Err(Error::pattern(
                     file,
                     line,
                     format!("rule `{}`: regex has no `(?P<code>...)` group", r.id),
                 ));
-            }
-            let require_any = r
-                .require_any
-                .iter()
-                .map(|p| compile("require_any", p))
-                .collect::<Result<Vec<_>>>()?;
-            let reject_any = r
-                .reject_any
-                .iter()
-                .map(|p| compile("reject_any", p))
-                .collect::<Result<Vec<_>>>()?;
+            };
+            let any = |what: &str, list: &[String]| -> Result<Option<regex::bytes::Regex>> {
+                // Each alternative alone first, so that an error names the broken one.
+                for p in list {
+                    compile(what, p)?;
+                }
+                if list.is_empty() {
+                    return Ok(None);
+                }
+                let joined: Vec<String> = list.iter().map(|p| format!("(?:{p})")).collect();
+                compile(what, &joined.join("|")).map(Some)
+            };
+            let require = any("require_any", &r.require_any)?;
+            let reject = any("reject_any", &r.reject_any)?;
             let attribute = r
                 .attribute
                 .iter()
@@ -536,10 +567,12 @@ impl Catalog {
                     id: r.id,
                     anchors: r.anchors,
                     regex,
+                    code_group,
+                    at_anchor: r.at_anchor,
                     lookup: r.lookup,
                     count_unknown: r.unknown,
-                    require_any,
-                    reject_any,
+                    require,
+                    reject,
                     attribute: Vec::new(),
                     suppresses: Vec::new(),
                     fallback: r.fallback,
@@ -589,15 +622,14 @@ impl Catalog {
 
     /// The entry of `vendor` whose code is `code`.
     pub fn lookup_code(&self, vendor: VendorId, code: &str) -> Option<EntryId> {
-        self.by_code.get(&(vendor, code.to_string())).copied()
+        self.by_code.get(usize::from(vendor))?.get(code).copied()
     }
 
     /// The entry of `vendor` whose code (or, with [`Lookup::Name`], name) is `text`.
     pub fn lookup(&self, vendor: VendorId, text: &str, how: Lookup) -> Option<EntryId> {
-        let key = (vendor, text.to_string());
         match how {
-            Lookup::Code => self.by_code.get(&key).copied(),
-            Lookup::Name => self.by_name.get(&key).copied(),
+            Lookup::Code => self.by_code.get(usize::from(vendor))?.get(text).copied(),
+            Lookup::Name => self.by_name.get(usize::from(vendor))?.get(text).copied(),
         }
     }
 
@@ -620,6 +652,20 @@ impl Catalog {
             })
             .collect()
     }
+}
+
+/// Compiles a rule's main regex for the hot path, with the same syntax as [`compile_regex`].
+fn compile_engine(pattern: &str) -> std::result::Result<regex_automata::meta::Regex, String> {
+    use regex_automata::{meta, util::syntax};
+    meta::Builder::new()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
+        )
+        .build(pattern)
+        .map_err(|e| e.to_string())
 }
 
 /// Compiles a pattern-file regex: byte-oriented, ASCII classes (`\d` is `[0-9]`, `\b` an ASCII

@@ -8,6 +8,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input as RInput};
 
 use crate::catalog::{Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
@@ -64,8 +66,14 @@ pub struct LineHits<'a> {
 #[derive(Debug, Default)]
 pub struct Scratch {
     triggered: Vec<bool>,
+    /// (rule, position in the line) of every anchor occurrence of the current line.
+    at: Vec<(usize, usize)>,
     hits: Vec<Hit>,
     suppressed: Vec<VendorId>,
+    /// Per rule: reusable capture slots (a rule's groups are its own).
+    caps: Vec<Option<Captures>>,
+    /// (match start, match end, code start, code end) of the current rule's matches.
+    found: Vec<(usize, usize, usize, usize)>,
 }
 
 /// The compiled rules of a catalog.
@@ -73,8 +81,9 @@ pub struct Scratch {
 pub struct Matcher<'c> {
     catalog: &'c Catalog,
     anchors: AhoCorasick,
-    /// For each anchor pattern, the rules it triggers.
-    anchor_rules: Vec<Vec<usize>>,
+    /// For each anchor pattern, the rules it triggers, with the offset in the anchor where
+    /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one).
+    anchor_rules: Vec<Vec<(usize, usize)>>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
 }
@@ -88,20 +97,31 @@ impl<'c> Matcher<'c> {
     /// When the anchors cannot be built into an automaton (too many or too large).
     pub fn new(catalog: &'c Catalog, vendors: Option<Vec<VendorId>>) -> Result<Matcher<'c>> {
         let mut literals: Vec<&str> = Vec::new();
-        let mut anchor_rules: Vec<Vec<usize>> = Vec::new();
-        for (ri, rule) in catalog.rules().iter().enumerate() {
+        for rule in catalog.rules() {
             for anchor in &rule.anchors {
-                match literals.iter().position(|l| l == anchor) {
-                    Some(i) => anchor_rules[i].push(ri),
-                    None => {
-                        literals.push(anchor);
-                        anchor_rules.push(vec![ri]);
+                if !literals.contains(&anchor.as_str()) {
+                    literals.push(anchor);
+                }
+            }
+        }
+        // An anchor that contains another one also triggers the other's rules, at the
+        // offset where it sits: the search reports one anchor per start position (the
+        // longest), so a nested anchor would otherwise go unseen.
+        let mut anchor_rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); literals.len()];
+        for (i, outer) in literals.iter().enumerate() {
+            for (ri, rule) in catalog.rules().iter().enumerate() {
+                for inner in &rule.anchors {
+                    for (offset, _) in outer.match_indices(inner.as_str()) {
+                        if !anchor_rules[i].contains(&(ri, offset)) {
+                            anchor_rules[i].push((ri, offset));
+                        }
                     }
                 }
             }
         }
         let anchors = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
+            // Leftmost-longest lets the crate search with its SIMD packed searcher alone.
+            .match_kind(MatchKind::LeftmostLongest)
             .build(&literals)
             .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
         Ok(Matcher {
@@ -124,64 +144,129 @@ impl<'c> Matcher<'c> {
     where
         F: FnMut(&LineHits<'_>),
     {
+        let rules = self.catalog.rules().len();
+        scratch.triggered.clear();
+        scratch.triggered.resize(rules, false);
         let mut pos = 0;
         while pos < hay.len() {
+            // The leftmost anchor from `pos`: no anchor starts between its line's start and it.
             let Some(m) = self.anchors.find(Input::new(hay).span(pos..hay.len())) else {
                 break;
             };
             let start = memrchr(b'\n', &hay[pos..m.start()]).map_or(pos, |i| pos + i + 1);
             let nl = memchr(b'\n', &hay[m.end()..]).map_or(hay.len(), |i| m.end() + i);
-            let end = if nl > start && hay[nl - 1] == b'\r' {
-                nl - 1
-            } else {
-                nl
-            };
-            self.line_hits(hay, start, end, scratch);
-            if !scratch.hits.is_empty() {
-                sink(&LineHits {
-                    start,
-                    end,
-                    hits: &scratch.hits,
-                });
+            // Every anchor of the line: searching again one byte after each match start also
+            // finds anchors that overlap the previous one.
+            let mut found = Some(m);
+            while let Some(a) = found {
+                for &(ri, offset) in &self.anchor_rules[a.pattern().as_usize()] {
+                    scratch.triggered[ri] = true;
+                    scratch.at.push((ri, a.start() + offset - start));
+                }
+                found = self.anchors.find(Input::new(hay).span(a.start() + 1..nl));
             }
+            self.finish_line(hay, start, nl, scratch, &mut sink);
             pos = nl + 1;
         }
     }
 
-    /// Fills `scratch.hits` with the resolved hits of the line `hay[start..end]`.
+    /// Confirms the triggered rules on the line `hay[start..nl]`, reports its hits, and
+    /// resets the triggers.
+    fn finish_line<F>(
+        &self,
+        hay: &[u8],
+        start: usize,
+        nl: usize,
+        scratch: &mut Scratch,
+        sink: &mut F,
+    ) where
+        F: FnMut(&LineHits<'_>),
+    {
+        let end = if nl > start && hay[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        self.line_hits(hay, start, end, scratch);
+        scratch.triggered.iter_mut().for_each(|t| *t = false);
+        scratch.at.clear();
+        if !scratch.hits.is_empty() {
+            sink(&LineHits {
+                start,
+                end,
+                hits: &scratch.hits,
+            });
+        }
+    }
+
+    /// Fills `scratch.hits` with the resolved hits of the line `hay[start..end]`, trying the
+    /// rules marked in `scratch.triggered`.
     fn line_hits(&self, hay: &[u8], start: usize, end: usize, scratch: &mut Scratch) {
         let line = &hay[start..end];
         let rules = self.catalog.rules();
-        scratch.triggered.clear();
-        scratch.triggered.resize(rules.len(), false);
         scratch.hits.clear();
         scratch.suppressed.clear();
-        for m in self.anchors.find_overlapping_iter(line) {
-            for &ri in &self.anchor_rules[m.pattern().as_usize()] {
-                scratch.triggered[ri] = true;
-            }
-        }
         for (ri, rule) in rules.iter().enumerate() {
-            if !scratch.triggered[ri] || !envelope_ok(rule, line) {
+            // The rule's own regex first: it fails fast on most lines, the envelope checks
+            // run only when it matched.
+            if !scratch.triggered[ri] {
                 continue;
             }
             let before = scratch.hits.len();
-            let mut attributed: Option<Option<VendorId>> = None;
-            for caps in rule.regex.captures_iter(line) {
-                let (Some(whole), Some(code)) = (caps.get(0), caps.name("code")) else {
-                    continue;
-                };
-                let attributed = *attributed.get_or_insert_with(|| {
-                    rule.attribute
-                        .iter()
-                        .find(|(_, when)| when.is_match(line))
-                        .map(|(v, _)| *v)
+            if scratch.caps.len() < rules.len() {
+                scratch.caps.resize_with(rules.len(), || None);
+            }
+            let caps = scratch.caps[ri].get_or_insert_with(|| rule.regex.create_captures());
+            let found = &mut scratch.found;
+            found.clear();
+            if rule.at_anchor {
+                for &(r, pos) in &scratch.at {
+                    if r == ri && pos <= line.len() {
+                        let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+                        rule.regex.search_captures(&input, caps);
+                        push_match(caps, rule.code_group, found);
+                    }
+                }
+            } else {
+                let mut from = 0;
+                while from <= line.len() {
+                    rule.regex
+                        .search_captures(&RInput::new(line).range(from..), caps);
+                    let Some(m) = caps.get_match() else { break };
+                    push_match(caps, rule.code_group, found);
+                    from = if m.is_empty() { m.end() + 1 } else { m.end() };
+                }
+            }
+            if rule.at_anchor && found.len() > 1 {
+                // Matches at nested anchors (`Params.Illegal` inside
+                // `Operation.Params.Illegal...`) overlap an earlier, longer one: keep that.
+                found.sort_unstable_by_key(|&(ws, we, _, _)| (ws, std::cmp::Reverse(we)));
+                let mut kept_end = 0;
+                let mut first = true;
+                found.retain(|&(ws, we, _, _)| {
+                    let keep = first || ws >= kept_end;
+                    if keep {
+                        kept_end = we;
+                        first = false;
+                    }
+                    keep
                 });
-                if let Some(code_ref) = self.resolve(rule, attributed, code.as_bytes()) {
+            }
+            // The envelope checks run only once the rule's own regex matched.
+            if found.is_empty() || !envelope_ok(rule, line) {
+                continue;
+            }
+            let attributed = rule
+                .attribute
+                .iter()
+                .find(|(_, when)| when.is_match(line))
+                .map(|(v, _)| *v);
+            for &(ws, we, cs, ce) in found.iter() {
+                if let Some(code_ref) = self.resolve(rule, attributed, &line[cs..ce]) {
                     scratch.hits.push(Hit {
                         code: code_ref,
-                        offset: start + code.start(),
-                        matched: start + whole.start()..start + whole.end(),
+                        offset: start + cs,
+                        matched: start + ws..start + we,
                         rule: ri,
                     });
                 }
@@ -268,7 +353,14 @@ impl<'c> Matcher<'c> {
     }
 }
 
+/// Records the (whole match, code group) spans of a successful search.
+fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize, usize, usize)>) {
+    if let (Some(m), Some(c)) = (caps.get_match(), caps.get_group(code_group)) {
+        found.push((m.start(), m.end(), c.start, c.end));
+    }
+}
+
 fn envelope_ok(rule: &Rule, line: &[u8]) -> bool {
-    (rule.require_any.is_empty() || rule.require_any.iter().any(|r| r.is_match(line)))
-        && !rule.reject_any.iter().any(|r| r.is_match(line))
+    rule.require.as_ref().is_none_or(|r| r.is_match(line))
+        && !rule.reject.as_ref().is_some_and(|r| r.is_match(line))
 }
