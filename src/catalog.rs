@@ -183,8 +183,9 @@ pub struct Rule {
     pub reject: Option<regex::bytes::Regex>,
     /// Attribution of hits to other vendors when the line names them, in order.
     pub attribute: Vec<(VendorId, regex::bytes::Regex)>,
-    /// Hits of these vendors on the same line are dropped when this rule hits.
-    pub suppresses: Vec<VendorId>,
+    /// When this rule hits, hits on the same line found by these rules are dropped: all the
+    /// rules of a vendor (`oauth`), or one rule (`oauth/json-body`, as a rule index).
+    pub suppresses: Vec<(VendorId, Option<usize>)>,
     /// The rule's hits count only on a line where no other rule of its vendor hit (Akamai's
     /// error name, for an envelope that lacks the number).
     pub fallback: bool,
@@ -355,6 +356,11 @@ impl Catalog {
         for (file, text) in files {
             cat.load_file(file, text, &mut pending)?;
         }
+        // Rule indexes are load order, known only once every file is read.
+        let rule_ids: Vec<(VendorId, String)> = pending
+            .iter()
+            .map(|p| (p.rule.vendor, p.rule.id.clone()))
+            .collect();
         for p in pending {
             let mut rule = p.rule;
             for (vendor, when) in p.attribute {
@@ -370,8 +376,12 @@ impl Catalog {
                 })?;
                 rule.attribute.push((v, when));
             }
-            for vendor in p.suppresses {
-                let v = cat.vendor_id(&vendor).ok_or_else(|| {
+            for target in &p.suppresses {
+                let (vendor, rule_id) = match target.split_once('/') {
+                    Some((v, r)) => (v, Some(r)),
+                    None => (target.as_str(), None),
+                };
+                let v = cat.vendor_id(vendor).ok_or_else(|| {
                     Error::pattern(
                         &p.file,
                         p.line,
@@ -385,7 +395,25 @@ impl Catalog {
                         format!("rule `{}`: a rule cannot suppress its own vendor", rule.id),
                     ));
                 }
-                rule.suppresses.push(v);
+                let index = match rule_id {
+                    None => None,
+                    Some(id) => Some(
+                        rule_ids
+                            .iter()
+                            .position(|(rv, rid)| *rv == v && rid == id)
+                            .ok_or_else(|| {
+                                Error::pattern(
+                                    &p.file,
+                                    p.line,
+                                    format!(
+                                        "rule `{}`: suppresses unknown rule `{target}`",
+                                        rule.id
+                                    ),
+                                )
+                            })?,
+                    ),
+                };
+                rule.suppresses.push((v, index));
             }
             cat.rules.push(rule);
         }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, VendorId};
+use crate::catalog::Catalog;
 use crate::rules::CodeRef;
 
-/// Hit counts per code: a dense `Vec` for catalog entries, a map for unknown codes.
+/// Hit counts per code: a dense `Vec` for catalog entries, a map for the rest (unknown and
+/// attributed codes).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     known: Vec<u64>,
-    unknown: HashMap<(VendorId, Box<str>), u64>,
+    other: HashMap<CodeRef, u64>,
 }
 
 impl Counts {
@@ -20,7 +21,7 @@ impl Counts {
     pub fn new(entries: usize) -> Counts {
         Counts {
             known: vec![0; entries],
-            unknown: HashMap::new(),
+            other: HashMap::new(),
         }
     }
 
@@ -39,9 +40,7 @@ impl Counts {
                 }
                 self.known[i] += n;
             }
-            CodeRef::Unknown { vendor, code } => {
-                *self.unknown.entry((*vendor, code.clone())).or_insert(0) += n;
-            }
+            other => *self.other.entry(other.clone()).or_insert(0) += n,
         }
     }
 
@@ -53,19 +52,23 @@ impl Counts {
         for (a, b) in self.known.iter_mut().zip(other.known) {
             *a += b;
         }
-        for (k, n) in other.unknown {
-            *self.unknown.entry(k).or_insert(0) += n;
+        for (k, n) in other.other {
+            *self.other.entry(k).or_insert(0) += n;
         }
     }
 
     /// Total hits.
     pub fn total(&self) -> u64 {
-        self.known.iter().sum::<u64>() + self.unknown.values().sum::<u64>()
+        self.known.iter().sum::<u64>() + self.other.values().sum::<u64>()
     }
 
     /// Hits of codes the catalog lacks.
     pub fn unknown_total(&self) -> u64 {
-        self.unknown.values().sum()
+        self.other
+            .iter()
+            .filter(|(k, _)| matches!(k, CodeRef::Unknown { .. }))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// The non-zero counts, sorted by count descending, then vendor id, then code.
@@ -76,26 +79,18 @@ impl Counts {
             .enumerate()
             .filter(|(_, n)| **n > 0)
             .map(|(i, n)| (CodeRef::Known(i as u32), *n))
-            .chain(self.unknown.iter().map(|((v, c), n)| {
-                (
-                    CodeRef::Unknown {
-                        vendor: *v,
-                        code: c.clone(),
-                    },
-                    *n,
-                )
-            }))
+            .chain(self.other.iter().map(|(k, n)| (k.clone(), *n)))
             .collect();
         let key = |c: &CodeRef| -> (String, String) {
-            match c {
-                CodeRef::Known(id) => {
-                    let e = catalog.entry(*id);
-                    (catalog.vendor(e.vendor).id.clone(), e.code.clone())
-                }
-                CodeRef::Unknown { vendor, code } => {
-                    (catalog.vendor(*vendor).id.clone(), code.to_string())
-                }
-            }
+            let vendor = catalog.vendor(c.vendor(catalog)).id.clone();
+            let code = match c {
+                CodeRef::Unknown { code, .. } => code.to_string(),
+                _ => c
+                    .entry()
+                    .map(|id| catalog.entry(id).code.clone())
+                    .unwrap_or_default(),
+            };
+            (vendor, code)
         };
         rows.sort_by_cached_key(|(c, n)| (std::cmp::Reverse(*n), key(c)));
         rows

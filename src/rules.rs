@@ -19,6 +19,14 @@ use crate::error::{Error, Result};
 pub enum CodeRef {
     /// A documented code.
     Known(EntryId),
+    /// A protocol-level code (an OAuth string) on a line that names a vendor whose own
+    /// document does not list it: reported under that vendor, described by the entry.
+    Attributed {
+        /// The vendor the line names.
+        vendor: VendorId,
+        /// The entry that describes the code (of the rule's own vendor).
+        entry: EntryId,
+    },
     /// A code found in an unmistakable context that the catalog lacks.
     Unknown {
         /// The vendor the context belongs to.
@@ -33,7 +41,15 @@ impl CodeRef {
     pub fn vendor(&self, catalog: &Catalog) -> VendorId {
         match self {
             CodeRef::Known(id) => catalog.entry(*id).vendor,
-            CodeRef::Unknown { vendor, .. } => *vendor,
+            CodeRef::Attributed { vendor, .. } | CodeRef::Unknown { vendor, .. } => *vendor,
+        }
+    }
+
+    /// The catalog entry that describes the code, if any.
+    pub fn entry(&self) -> Option<EntryId> {
+        match self {
+            CodeRef::Known(id) | CodeRef::Attributed { entry: id, .. } => Some(*id),
+            CodeRef::Unknown { .. } => None,
         }
     }
 }
@@ -69,7 +85,7 @@ pub struct Scratch {
     /// (rule, position in the line) of every anchor occurrence of the current line.
     at: Vec<(usize, usize)>,
     hits: Vec<Hit>,
-    suppressed: Vec<VendorId>,
+    suppressed: Vec<(VendorId, Option<usize>)>,
     /// Per rule: reusable capture slots (a rule's groups are its own).
     caps: Vec<Option<Captures>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
@@ -292,11 +308,12 @@ impl<'c> Matcher<'c> {
         // vendor that claimed the line.
         let rules = cat.rules();
         hits.retain(|h| {
-            let is_error = match &h.code {
-                CodeRef::Known(id) => cat.entry(*id).is_error,
-                CodeRef::Unknown { .. } => true,
-            };
-            is_error && !suppressed.contains(&rules[h.rule].vendor)
+            let is_error = h.code.entry().is_none_or(|id| cat.entry(id).is_error);
+            let vendor = rules[h.rule].vendor;
+            is_error
+                && !suppressed
+                    .iter()
+                    .any(|&(v, r)| v == vendor && r.is_none_or(|r| r == h.rule))
         });
         // A fallback rule speaks only when no other rule of its vendor did.
         if hits.iter().any(|h| rules[h.rule].fallback) {
@@ -308,7 +325,7 @@ impl<'c> Matcher<'c> {
             hits.retain(|h| !(rules[h.rule].fallback && primary.contains(&h.code.vendor(cat))));
         }
         // A generic type code gives way to a specific code of the same vendor.
-        let generic = |h: &Hit| matches!(h.code, CodeRef::Known(id) if cat.entry(id).generic);
+        let generic = |h: &Hit| h.code.entry().is_some_and(|id| cat.entry(id).generic);
         if hits.iter().any(generic) {
             let specific: Vec<VendorId> = hits
                 .iter()
@@ -332,17 +349,26 @@ impl<'c> Matcher<'c> {
     }
 
     /// Looks a captured code up: in the vendor the line is attributed to, then in the rule's
-    /// own vendor, then in any vendor the rule can attribute to (a vendor-specific name such
-    /// as IDaaS's `login_failed` belongs to that vendor even on a line that does not name it).
+    /// own vendor (reported under the attributed vendor when there is one: Okta's
+    /// `invalid_grant` is described by RFC 6749), then in any vendor the rule can attribute
+    /// to (a vendor-specific name such as IDaaS's `login_failed` belongs to that vendor even
+    /// on a line that does not name it).
     fn resolve(&self, rule: &Rule, attributed: Option<VendorId>, code: &[u8]) -> Option<CodeRef> {
         let cat = self.catalog;
         let text = String::from_utf8_lossy(code);
-        let order = attributed
-            .into_iter()
-            .chain(std::iter::once(rule.vendor))
-            .chain(rule.attribute.iter().map(|(v, _)| *v));
-        for vendor in order {
-            if let Some(id) = cat.lookup(vendor, &text, rule.lookup) {
+        if let Some(v) = attributed {
+            if let Some(id) = cat.lookup(v, &text, rule.lookup) {
+                return Some(CodeRef::Known(id));
+            }
+        }
+        if let Some(id) = cat.lookup(rule.vendor, &text, rule.lookup) {
+            return Some(match attributed {
+                Some(vendor) if vendor != rule.vendor => CodeRef::Attributed { vendor, entry: id },
+                _ => CodeRef::Known(id),
+            });
+        }
+        for &(v, _) in &rule.attribute {
+            if let Some(id) = cat.lookup(v, &text, rule.lookup) {
                 return Some(CodeRef::Known(id));
             }
         }

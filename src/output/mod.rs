@@ -76,6 +76,14 @@ impl<'a> Annotation<'a> {
                     entry: Some(e),
                 }
             }
+            CodeRef::Attributed { vendor, entry } => {
+                let e = catalog.entry(*entry);
+                Annotation {
+                    vendor: &catalog.vendor(*vendor).id,
+                    code: &e.code,
+                    entry: Some(e),
+                }
+            }
             CodeRef::Unknown { vendor, code } => Annotation {
                 vendor: &catalog.vendor(*vendor).id,
                 code,
