@@ -7,11 +7,20 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use errscan::grouping::{parse_group_by, DEFAULT_GROUP_BY};
 use errscan::output::catalog_list::{self, CatalogFormat};
-use errscan::output::{self, Format};
+use errscan::output::{self, Format, RunInfo};
 use errscan::scan::HitRecord;
 use errscan::source::{self, Opened};
+use errscan::walk::{self, GlobFilter, WalkOptions};
 use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
+use errscan::{GroupKey, Grouped};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Find, annotate and count identity-vendor error codes in logs.
 ///
@@ -33,6 +42,8 @@ pub enum Command {
     /// Examples:
     ///   errscan scan app.log                      counts as a table (CSV when piped)
     ///   kubectl logs deploy/idp | errscan scan    read standard input
+    ///   errscan scan --glob '*.log*' /var/log/idp a directory, .gz/.zst/.bz2 included
+    ///   errscan scan -g vendor,code,hour app.log  a time series per code
     ///   errscan scan -f json a.log b.log          one JSON report over both files
     ///   tail -F app.log | errscan scan --hits     print each hit as it is read (NDJSON)
     ///
@@ -49,13 +60,43 @@ pub enum Command {
     ///   errscan catalog --patterns ./patterns     check and list a pattern directory
     #[command(verbatim_doc_comment)]
     Catalog(CatalogArgs),
+    /// Merge JSON reports (from many hosts or nights) into one, summing counts per key.
+    ///
+    /// The reports must have been grouped by the same keys. Merging is exact:
+    /// merging the reports of A and of B gives the report of A and B together.
+    ///
+    /// Examples:
+    ///   errscan merge host1.json host2.json                 a table of the sums
+    ///   errscan merge -f json -o week.json night-*.json     a report to merge again
+    #[command(verbatim_doc_comment)]
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files to scan; `-` or nothing reads standard input. A file that grows while it is
-    /// scanned is scanned up to the size it had when it was opened.
+    /// Files or directories to scan; `-` or nothing reads standard input. A directory is
+    /// scanned recursively, in file-name order. gzip, zstd and bzip2 files are decompressed and
+    /// UTF-16 files with a byte order mark transcoded, whatever their names. A file that grows
+    /// while it is scanned is scanned up to the size it had when it was opened.
     pub paths: Vec<PathBuf>,
+
+    /// Only scan the files found in directories that match this glob (repeatable; a file is
+    /// kept when it matches any). Matched against the file name, or against the path below the
+    /// directory when the pattern contains `/`; a leading `!` excludes. Files named on the
+    /// command line are always scanned. Example: `--glob '*.log' --glob '*.gz' --glob '!debug*'`.
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+
+    /// Also scan hidden files and directories (names starting with `.`) found in directories.
+    /// By default they are skipped. Example: `errscan scan --hidden /var/log/app`.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// Follow symbolic links found in directories (a link loop is reported, not followed). By
+    /// default they are skipped; links named on the command line are always followed.
+    /// Example: `errscan scan -L /var/log/app`.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
 
     /// Output format. By default: `table` when standard output is a terminal, `csv` otherwise.
     /// Example: `-f json`.
@@ -98,6 +139,47 @@ pub struct ScanArgs {
     /// counts never depend on it. Example: `--chunk-size 1048576`.
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20, hide_default_value = true)]
     pub chunk_size: usize,
+
+    /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
+    /// file, and one time bucket of minute, hour or day (from the time at the start of each
+    /// line; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
+    /// category, HTTP status and description are printed when `code` is a key. Default:
+    /// vendor,code. Example: `-g vendor,code,hour` (a time series per code).
+    #[arg(short = 'g', long, value_name = "KEYS")]
+    pub group_by: Option<String>,
+
+    /// Year of syslog timestamps (`Nov 21 03:14:07`), which carry none. Default: the current
+    /// year. Example: `--year 2025`.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i16>,
+
+    /// Keep only the N largest rows; how many were cut is said in the table's totals line,
+    /// in JSON `summary.rows_cut`, or on stderr for CSV. Example: `--top 20`.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Write the report to FILE instead of standard output, atomically (a temporary file in
+    /// the same directory, renamed when complete), so a collector never reads half a report.
+    /// Example: `-o /var/lib/node_exporter/textfile/errscan.prom`.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Do not show a progress bar. By default one is drawn on stderr when stderr is a terminal
+    /// and the inputs are larger than 8 MB (never when stderr is piped).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// On a stream, print the counts of each window of this length as it closes (NDJSON, or
+    /// CSV with `-f csv`, each row with a `window_end` field), then go on: a stream processor
+    /// for dashboards. Example: `tail -F app.log | errscan scan --every 30s`.
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+
+    /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
+    /// vendor, so that text injected into logs cannot blow up memory or the report.
+    /// Example: `--unknown-cap 1000`.
+    #[arg(long, value_name = "N", default_value_t = errscan::counts::DEFAULT_UNKNOWN_CAP)]
+    pub unknown_cap: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,6 +190,26 @@ pub enum MmapArg {
     Always,
     /// Never map.
     Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `errscan scan -f json` (`-` reads one from standard input).
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format. By default: `table` when standard output is a terminal, `csv`
+    /// otherwise. Example: `-f json` (a report that can be merged again).
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Keep only the N largest rows. Example: `--top 20`.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Write the merged report to FILE, atomically. Example: `-o all-hosts.json`.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,7 +248,49 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Catalog(args) => catalog(args),
+        Command::Merge(args) => merge(args),
     }
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let mut merged: Option<Grouped> = None;
+    for path in &args.reports {
+        let shown = path.display().to_string();
+        let text = if path.as_os_str() == "-" {
+            let mut t = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).context("<stdin>")?;
+            t
+        } else {
+            std::fs::read_to_string(path).with_context(|| shown.clone())?
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
+        let report = Grouped::from_json(&doc)
+            .map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))?;
+        match &mut merged {
+            None => merged = Some(report),
+            Some(m) => m.merge(report).with_context(|| shown.clone())?,
+        }
+    }
+    let Some(mut merged) = merged else {
+        anyhow::bail!("no report to merge");
+    };
+    if let Some(n) = args.top {
+        merged.top(n);
+    }
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        },
+    );
+    let info = run_info(started);
+    write_output(args.output.as_deref(), |out| {
+        output::write_report(out, &merged, format, &info)
+    })?;
+    Ok(Outcome::Clean)
 }
 
 fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
@@ -163,53 +307,264 @@ fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
 fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     let cat = load_catalog(args.patterns.as_ref())?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
+    let group_by = match &args.group_by {
+        Some(list) => parse_group_by(list)?,
+        None => DEFAULT_GROUP_BY.to_vec(),
+    };
+    let progress_bytes = Arc::new(AtomicU64::new(0));
     let config = ScanConfig {
         threads: args.threads,
         chunk_size: args.chunk_size.max(1),
         mmap: config_mmap(args.mmap),
+        time: group_by.iter().find_map(|k| match k {
+            GroupKey::Time(g) => Some(*g),
+            _ => None,
+        }),
+        year: args.year.unwrap_or_else(|| jiff::Zoned::now().year()),
+        per_input: group_by.contains(&GroupKey::File),
+        unknown_cap: args.unknown_cap,
+        progress: Some(progress_bytes.clone()),
         ..ScanConfig::default()
     };
     let scanner = Scanner::new(Matcher::new(&cat, vendors)?, config)?;
-    let inputs: Vec<Input> = if args.paths.is_empty() {
-        vec![Input::Stdin]
+    let (inputs, walk_errors) = if args.paths.is_empty() {
+        (vec![Input::Stdin], Vec::new())
     } else {
-        args.paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
-                }
-            })
-            .collect()
+        let opts = WalkOptions {
+            hidden: args.hidden,
+            follow: args.follow,
+            filter: GlobFilter::new(&args.globs)?,
+        };
+        walk::expand(&args.paths, &opts)
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let errors = if args.hits {
-        print_hits(&scanner, &inputs, config_mmap(args.mmap), &mut out)?
-    } else {
-        let report = scanner.scan_inputs(&inputs);
-        for e in &report.summary.errors {
+    // Reported like unreadable inputs: named on stderr (and in the report's
+    // summary.errors), and the exit status says so.
+    let walk_errors: Vec<String> = walk_errors.iter().map(ToString::to_string).collect();
+    let walk_failed = walk_errors.len();
+    if args.hits || args.every.is_some() {
+        for e in &walk_errors {
             eprintln!("errscan: {e}");
         }
-        let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+    }
+    if args.hits {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        let failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), &mut out)?;
+        out.flush().map_err(stdout_error)?;
+        return Ok(outcome(failed + walk_failed));
+    }
+    if let Some(every) = &args.every {
+        let every = parse_every(every)?;
+        let format = args.format.unwrap_or(Format::Ndjson);
+        let windows = scan_windows(&scanner, &inputs, &group_by, every, format)?;
+        return Ok(if walk_failed > 0 {
+            Outcome::InputErrors
+        } else {
+            windows
+        });
+    }
+    let started = Instant::now();
+    let bar = progress_bar(&inputs, args.no_progress, progress_bytes);
+    let mut report = scanner.scan_inputs(&inputs);
+    report.summary.errors.splice(0..0, walk_errors);
+    if let Some((bar, ticker)) = bar {
+        bar.finish_and_clear();
+        let _ = ticker.join();
+    }
+    for e in &report.summary.errors {
+        eprintln!("errscan: {e}");
+    }
+    let mut grouped = Grouped::from_report(&cat, &report, &group_by);
+    if let Some(n) = args.top {
+        grouped.top(n);
+    }
+    let info = run_info(started);
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Table
         } else {
             Format::Csv
-        });
-        output::write_report(&mut out, &cat, &report, format)?;
-        report.summary.errors.len()
-    };
-    out.flush().map_err(|e| errscan::Error::Output {
-        path: "<stdout>".into(),
-        source: e,
+        },
+    );
+    if grouped.rows_cut > 0 && format == Format::Csv {
+        eprintln!(
+            "errscan: --top {}: {} more rows not shown",
+            args.top.unwrap_or(0),
+            grouped.rows_cut
+        );
+    }
+    write_output(args.output.as_deref(), |out| {
+        output::write_report(out, &grouped, format, &info)
     })?;
-    Ok(if errors == 0 {
+    Ok(outcome(report.summary.errors.len()))
+}
+
+fn outcome(errors: usize) -> Outcome {
+    if errors == 0 {
         Outcome::Clean
     } else {
         Outcome::InputErrors
-    })
+    }
+}
+
+fn stdout_error(source: std::io::Error) -> errscan::Error {
+    errscan::Error::Output {
+        path: "<stdout>".into(),
+        source,
+    }
+}
+
+fn run_info(started: Instant) -> RunInfo {
+    RunInfo {
+        duration_seconds: started.elapsed().as_secs_f64(),
+        finished_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64()),
+        width: console::Term::stdout()
+            .size_checked()
+            .map_or(80, |(_, w)| usize::from(w)),
+    }
+}
+
+/// Writes to standard output, or atomically to `path`: into a temporary file in the same
+/// directory, renamed over `path` once complete, so that a collector or dashboard never reads
+/// half a report and an interrupted run leaves the old file whole.
+fn write_output(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> errscan::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(path) = path else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        write(&mut out)?;
+        out.flush().map_err(stdout_error)?;
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let shown = path.display().to_string();
+    let tmp = tempfile::Builder::new()
+        .prefix(".errscan-")
+        .tempfile_in(dir)
+        .with_context(|| {
+            format!(
+                "{shown}: cannot create a temporary file in {}",
+                dir.display()
+            )
+        })?;
+    let mut out = std::io::BufWriter::new(tmp);
+    write(&mut out).map_err(|e| match e {
+        errscan::Error::Output { source, .. } => errscan::Error::Output {
+            path: shown.clone(),
+            source,
+        },
+        other => other,
+    })?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{shown}: {}", e.error()))?;
+    tmp.as_file().sync_all().with_context(|| shown.clone())?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{shown}: {}", e.error))?;
+    Ok(())
+}
+
+/// A progress bar on stderr, for a terminal and inputs of more than a few MB whose size is
+/// known; `None` otherwise. The bar is fed by the scanner's byte counter.
+fn progress_bar(
+    inputs: &[Input],
+    disabled: bool,
+    done: Arc<AtomicU64>,
+) -> Option<(ProgressBar, std::thread::JoinHandle<()>)> {
+    const MIN_BYTES: u64 = 8 << 20;
+    if disabled || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let mut total = 0u64;
+    for input in inputs {
+        match input {
+            Input::Stdin => return None,
+            Input::Path(p) => total += std::fs::metadata(p).map_or(0, |m| m.len()),
+        }
+    }
+    if total < MIN_BYTES {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let ticker = {
+        let bar = bar.clone();
+        std::thread::spawn(move || {
+            while !bar.is_finished() {
+                bar.set_position(done.load(Ordering::Relaxed).min(total));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    Some((bar, ticker))
+}
+
+/// Parses `--every` (`30s`, `5m`, `1h`).
+fn parse_every(text: &str) -> anyhow::Result<Duration> {
+    let d: jiff::SignedDuration = text.parse().map_err(|e| {
+        anyhow::anyhow!("--every {text:?}: not a duration such as 30s, 5m or 1h ({e})")
+    })?;
+    let d =
+        Duration::try_from(d).map_err(|_| anyhow::anyhow!("--every {text:?}: must be positive"))?;
+    if d.is_zero() {
+        anyhow::bail!("--every {text:?}: must be positive");
+    }
+    Ok(d)
+}
+
+/// `--every`: scans a stream and prints the counts of each window as it closes, with a
+/// `window_end` field, then goes on.
+fn scan_windows(
+    scanner: &Scanner<'_>,
+    inputs: &[Input],
+    group_by: &[GroupKey],
+    every: Duration,
+    format: Format,
+) -> anyhow::Result<Outcome> {
+    if !matches!(format, Format::Ndjson | Format::Csv) {
+        anyhow::bail!("--every writes ndjson or csv rows, not {format:?}");
+    }
+    let [input] = inputs else {
+        anyhow::bail!("--every reads one stream (standard input, a pipe or a growing file)");
+    };
+    let reader: Box<dyn std::io::Read + Send> = match source::open(input, MmapPolicy::Never)? {
+        Opened::Stream(r) => r,
+        Opened::Bytes(b) => Box::new(std::io::Cursor::new(b.to_vec())),
+    };
+    let cat = scanner.catalog();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut header_done = false;
+    let name = input.name();
+    let result = scanner.scan_windows(reader, &name, every, &mut |report, window_end| {
+        let grouped = Grouped::from_report(cat, report, group_by);
+        let end = jiff::Timestamp::from_second(window_end)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        output::write_window(&mut out, &grouped, &end, format, !header_done)?;
+        header_done = true;
+        out.flush().map_err(stdout_error)
+    });
+    match result {
+        Ok(None) => Ok(Outcome::Clean),
+        Ok(Some(e)) => {
+            eprintln!("errscan: {e}");
+            Ok(Outcome::InputErrors)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn config_mmap(arg: MmapArg) -> MmapPolicy {

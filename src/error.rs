@@ -54,6 +54,14 @@ pub enum Error {
     /// The command line asked for something the library cannot do.
     #[error("{0}")]
     Usage(String),
+    /// A `--glob` pattern could not be parsed.
+    #[error("invalid glob {pattern:?}: {message}")]
+    Glob {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {

@@ -16,23 +16,28 @@
 //! let (counts, extent) = scanner.scan_bytes(log);
 //! assert_eq!(counts.total(), 1);
 //! assert_eq!(extent.newlines, 2);
-//! let rows = counts.rows(&catalog);
+//! let rows = counts.rows(&catalog); // (code, time bucket, count), largest first
 //! let okta = catalog.vendor_id("okta").unwrap();
-//! assert_eq!(rows[0].0, errscan::CodeRef::Known(catalog.lookup_code(okta, "E0000011").unwrap()));
+//! let e0000011 = catalog.lookup_code(okta, "E0000011").unwrap();
+//! assert_eq!(rows, [(errscan::CodeRef::Known(e0000011), None, 1)]);
 //! ```
 
 pub mod catalog;
 pub mod chunk;
 pub mod counts;
 pub mod error;
+pub mod grouping;
 pub mod output;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod timestamp;
+pub mod walk;
 
 pub use catalog::{Catalog, Category, Entry, EntryId, Vendor, VendorId};
 pub use counts::{Counts, Summary};
 pub use error::{Error, Result};
+pub use grouping::{GroupKey, Grouped};
 pub use rules::{CodeRef, Hit, Matcher};
 pub use scan::{Report, ScanConfig, Scanner};
 pub use source::{Input, MmapPolicy};

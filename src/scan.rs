@@ -7,18 +7,22 @@
 //! merged once per task, never shared on the hot path.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crossbeam_channel::{bounded, unbounded};
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::chunk;
-use crate::counts::{Counts, Extent, Summary};
+use crate::counts::{Counts, Extent, Summary, DEFAULT_UNKNOWN_CAP};
 use crate::error::{Error, Result};
 use crate::rules::{CodeRef, Matcher, Scratch};
 use crate::source::{self, Input, MmapPolicy, Opened};
+use crate::timestamp::{self, Granularity};
 
-/// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap.
+/// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap, no
+/// time buckets, one report over all inputs.
 #[derive(Clone, Debug)]
 pub struct ScanConfig {
     /// Worker threads (0: one per core).
@@ -29,6 +33,16 @@ pub struct ScanConfig {
     pub block_size: usize,
     /// When files are memory-mapped.
     pub mmap: MmapPolicy,
+    /// When set, hits are counted per time bucket of this width (the time of their line).
+    pub time: Option<Granularity>,
+    /// The year of syslog timestamps, which carry none.
+    pub year: i16,
+    /// Keep the counts of each input apart (for grouping by file).
+    pub per_input: bool,
+    /// Distinct unknown codes kept before the rest are folded.
+    pub unknown_cap: usize,
+    /// Bytes scanned so far, for a progress display.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ScanConfig {
@@ -38,6 +52,11 @@ impl Default for ScanConfig {
             chunk_size: 8 << 20,
             block_size: 4 << 20,
             mmap: MmapPolicy::Auto,
+            time: None,
+            year: 1970,
+            per_input: false,
+            unknown_cap: DEFAULT_UNKNOWN_CAP,
+            progress: None,
         }
     }
 }
@@ -47,8 +66,28 @@ impl Default for ScanConfig {
 pub struct Report {
     /// What was read.
     pub summary: Summary,
-    /// Hits per code.
-    pub counts: Counts,
+    /// Hits per code (and time bucket): one entry per input named by the input when the scan
+    /// keeps inputs apart, else a single entry named `""` for all of them.
+    pub counts: Vec<(String, Counts)>,
+}
+
+impl Report {
+    /// The counts of every input together.
+    pub fn total(&self) -> Counts {
+        let mut all = Counts::default();
+        for (_, c) in &self.counts {
+            all.merge(c.clone());
+        }
+        all
+    }
+}
+
+/// What scanning one input gave: counts, extent and last byte when it could be read (fully
+/// or partly), and the errors met.
+#[derive(Clone)]
+struct InputResult {
+    scanned: Option<(Counts, Extent, Option<u8>)>,
+    errors: Vec<String>,
 }
 
 /// One hit with its position, for `--hits`.
@@ -94,16 +133,25 @@ impl<'c> Scanner<'c> {
     }
 
     fn new_counts(&self) -> Counts {
-        Counts::new(self.catalog().entries().len())
+        Counts::new(self.catalog().entries().len()).with_unknown_cap(self.config.unknown_cap)
     }
 
     /// Scans one chunk of whole lines into `counts`.
     fn scan_chunk(&self, data: &[u8], scratch: &mut Scratch, counts: &mut Counts) -> Extent {
+        let time = self.config.time;
         self.matcher.find_lines(data, scratch, |line| {
+            // Only lines with a hit need a time, which keeps its extraction off the hot path.
+            let bucket = time.and_then(|g| {
+                timestamp::line_time(&data[line.start..line.end], self.config.year)
+                    .map(|t| timestamp::bucket_start(t, g))
+            });
             for hit in line.hits {
-                counts.add(&hit.code);
+                counts.add_n(&hit.code, bucket, 1);
             }
         });
+        if let Some(p) = &self.config.progress {
+            p.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
         Extent {
             bytes: data.len() as u64,
             newlines: bytecount::count(data, b'\n') as u64,
@@ -206,41 +254,135 @@ impl<'c> Scanner<'c> {
     }
 
     /// Scans every input into one report. An input that cannot be read is named in
-    /// `summary.errors` and the others are still scanned.
+    /// `summary.errors` and the others are still scanned. Files are scanned in parallel with
+    /// each other (and each one in parallel chunks); standard input and other pipes are read
+    /// on this thread, after the files, with the pool scanning their blocks.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Report {
-        let mut report = Report {
-            summary: Summary::default(),
-            counts: self.new_counts(),
+        let is_pipe = |input: &Input| match input {
+            Input::Stdin => true,
+            Input::Path(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()),
         };
-        for input in inputs {
-            let name = input.name();
-            let (counts, extent, last_byte, error) = match source::open(input, self.config.mmap) {
-                Err(e) => {
-                    report.summary.errors.push(e.to_string());
-                    continue;
-                }
-                Ok(Opened::Bytes(content)) => {
-                    let (c, e) = self.scan_bytes(&content);
-                    (c, e, content.last().copied(), None)
-                }
-                Ok(Opened::Stream(mut reader)) => {
-                    let mut tail = LastByte::new(&mut reader);
-                    let (c, e, err) = self.scan_stream(&mut tail, &name);
-                    (c, e, tail.last, err)
-                }
-            };
-            if let Some(e) = error {
-                report.summary.errors.push(e.to_string());
+        let mut results: Vec<Option<InputResult>> = vec![None; inputs.len()];
+        let files: Vec<usize> = (0..inputs.len())
+            .filter(|&i| !is_pipe(&inputs[i]))
+            .collect();
+        let scanned: Vec<(usize, InputResult)> = if files.len() == 1 {
+            // One file: its stream, if it is one, gets the pipelined reader.
+            vec![(files[0], self.scan_input(&inputs[files[0]], true))]
+        } else {
+            self.pool.install(|| {
+                files
+                    .par_iter()
+                    .map(|&i| (i, self.scan_input(&inputs[i], false)))
+                    .collect()
+            })
+        };
+        for (i, r) in scanned {
+            results[i] = Some(r);
+        }
+        for (i, input) in inputs.iter().enumerate() {
+            if results[i].is_none() {
+                results[i] = Some(self.scan_input(input, true));
             }
+        }
+        let mut report = Report::default();
+        let mut all = self.new_counts();
+        for (input, result) in inputs.iter().zip(results.into_iter().flatten()) {
+            report.summary.errors.extend(result.errors);
+            let Some((counts, extent, last_byte)) = result.scanned else {
+                continue;
+            };
             let s = &mut report.summary;
             s.inputs += 1;
             s.bytes += extent.bytes;
             s.lines += extent.newlines + u64::from(last_byte.is_some_and(|b| b != b'\n'));
             s.hits += counts.total();
             s.unknown += counts.unknown_total();
-            report.counts.merge(counts);
+            if self.config.per_input {
+                s.folded += counts.folded();
+                report.counts.push((input.name(), counts));
+            } else {
+                all.merge(counts);
+            }
+        }
+        if !self.config.per_input {
+            report.summary.folded = all.folded();
+            report.counts.push((String::new(), all));
         }
         report
+    }
+
+    /// Opens and scans one input. `pipelined`: read a stream on this thread while the pool
+    /// scans its blocks (only outside the pool: a pool thread waiting for buffers that only
+    /// pool jobs free could deadlock); otherwise scan the blocks inline.
+    fn scan_input(&self, input: &Input, pipelined: bool) -> InputResult {
+        let name = input.name();
+        let (counts, extent, last_byte, error) = match source::open(input, self.config.mmap) {
+            Err(e) => {
+                return InputResult {
+                    scanned: None,
+                    errors: vec![e.to_string()],
+                }
+            }
+            Ok(Opened::Bytes(content)) => {
+                let (c, e) = self.scan_bytes(&content);
+                (c, e, content.last().copied(), None)
+            }
+            Ok(Opened::Stream(mut reader)) => {
+                let mut tail = LastByte::new(&mut reader);
+                let (c, e, err) = if pipelined {
+                    self.scan_stream(&mut tail, &name)
+                } else {
+                    self.scan_stream_inline(&mut tail, &name)
+                };
+                (c, e, tail.last, err)
+            }
+        };
+        InputResult {
+            scanned: Some((counts, extent, last_byte)),
+            errors: error.map(|e| e.to_string()).into_iter().collect(),
+        }
+    }
+
+    /// Scans a stream block by block on the current thread.
+    fn scan_stream_inline(
+        &self,
+        reader: &mut dyn Read,
+        name: &str,
+    ) -> (Counts, Extent, Option<Error>) {
+        let mut counts = self.new_counts();
+        let mut extent = Extent::default();
+        let mut scratch = Scratch::default();
+        let mut buf = Vec::new();
+        let mut carry = Vec::new();
+        let mut read_total = 0u64;
+        loop {
+            buf.clear();
+            buf.append(&mut carry);
+            let want = buf.len() + self.config.block_size.max(1);
+            let (eof, failure) = match fill(reader, &mut buf, want) {
+                Ok(eof) => (eof, None),
+                Err(e) => (
+                    true,
+                    Some(Error::Partial {
+                        path: name.to_string(),
+                        offset: read_total + buf.len() as u64,
+                        message: format!("read failed ({e})"),
+                    }),
+                ),
+            };
+            let cut = if eof {
+                buf.len()
+            } else {
+                chunk::complete_lines_end(&buf)
+            };
+            carry.extend_from_slice(&buf[cut..]);
+            read_total += cut as u64;
+            extent += self.scan_chunk(&buf[..cut], &mut scratch, &mut counts);
+            if eof {
+                return (counts, extent, failure);
+            }
+        }
     }
 
     /// Finds the hits of in-memory content, in input order, in parallel batches of chunks.
@@ -348,6 +490,107 @@ impl<'c> Scanner<'c> {
                 return Ok((extent, failure));
             }
         }
+    }
+}
+
+impl Scanner<'_> {
+    /// Scans a live stream in windows of `every` (wall-clock time): when a window closes,
+    /// `on_window` gets the counts of the lines completed in it and the window's end (seconds
+    /// since the Unix epoch), then the next window starts. A reader thread feeds the scan so
+    /// that a window closes on time even when no data comes. Ends with the stream, after a
+    /// last (partial) window; returns a read error of the stream, if any.
+    ///
+    /// # Errors
+    /// When `on_window` fails (output closed, for instance).
+    pub fn scan_windows(
+        &self,
+        mut reader: Box<dyn Read + Send>,
+        name: &str,
+        every: std::time::Duration,
+        on_window: &mut dyn FnMut(&Report, i64) -> Result<()>,
+    ) -> Result<Option<Error>> {
+        use crossbeam_channel::RecvTimeoutError;
+        use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+        let (tx, rx) = bounded::<io::Result<Vec<u8>>>(4);
+        std::thread::spawn(move || loop {
+            let mut buf = vec![0u8; 1 << 16];
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Ok(buf)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        });
+        let per_input = if self.config.per_input {
+            name.to_string()
+        } else {
+            String::new()
+        };
+        let mut window = Report::default();
+        let mut counts = self.new_counts();
+        let mut scratch = Scratch::default();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut read_total = 0u64;
+        let mut failure = None;
+        let mut deadline = Instant::now() + every;
+        let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
+            window.summary.hits = counts.total();
+            window.summary.unknown = counts.unknown_total();
+            window.summary.folded = counts.folded();
+            window.counts = vec![(
+                per_input.clone(),
+                std::mem::replace(counts, self.new_counts()),
+            )];
+            let end = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            on_window(window, end)?;
+            *window = Report::default();
+            Ok(())
+        };
+        loop {
+            match rx.recv_deadline(deadline) {
+                Ok(Ok(data)) => {
+                    pending.extend_from_slice(&data);
+                    let cut = chunk::complete_lines_end(&pending);
+                    let e = self.scan_chunk(&pending[..cut], &mut scratch, &mut counts);
+                    window.summary.bytes += e.bytes;
+                    window.summary.lines += e.newlines;
+                    read_total += cut as u64;
+                    pending.drain(..cut);
+                }
+                Ok(Err(e)) => {
+                    failure = Some(Error::Partial {
+                        path: name.to_string(),
+                        offset: read_total + pending.len() as u64,
+                        message: format!("read failed ({e})"),
+                    });
+                    break;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    close(&mut window, &mut counts)?;
+                    deadline += every;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if !pending.is_empty() {
+            let e = self.scan_chunk(&pending, &mut scratch, &mut counts);
+            window.summary.bytes += e.bytes;
+            window.summary.lines += e.newlines + 1;
+        }
+        window.summary.inputs = 1;
+        close(&mut window, &mut counts)?;
+        Ok(failure)
     }
 }
 

@@ -1,12 +1,18 @@
 //! Opening inputs: a memory map for files that are safe to map, a reader otherwise, standard
-//! input as a stream. This module holds the crate's only `unsafe`.
+//! input and FIFOs as streams. What an input holds is told by its first bytes, never by its
+//! name: gzip, zstd and bzip2 data is decompressed as it is read, and UTF-16 text with a byte
+//! order mark is transcoded to UTF-8. Device files are refused. This module holds the crate's
+//! only `unsafe`.
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::fs::{File, Metadata};
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use memmap2::Mmap;
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use memmap2::{Mmap, MmapOptions};
 
 use crate::error::{Error, Result};
 
@@ -32,6 +38,20 @@ pub const QUIET_PERIOD: Duration = Duration::from_secs(30);
 /// read at that size.
 const SMALL_FILE: u64 = 1 << 20;
 
+/// How many leading bytes tell what an input holds (the longest magic number).
+const HEAD: usize = 4;
+
+/// The buffer between a compressed source and its decoder.
+const COMPRESSED_BUFFER: usize = 1 << 16;
+
+/// The most a decoder is asked to produce in one call. gzip and bzip2 decoders drop what a
+/// call decoded when they meet damage later in the same call, so this bounds what can be lost
+/// before the damage (zstd loses nothing, see [`ZstdBlocks`]).
+const DECODED_SLICE: usize = 16 << 10;
+
+/// The size of a zstd block header, which the input size zstd asks for includes after a block.
+const ZSTD_BLOCK_HEADER: usize = 3;
+
 /// One input named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -55,7 +75,9 @@ impl Input {
 pub enum Opened {
     /// The whole content, mapped or read into memory.
     Bytes(Content),
-    /// A stream to read in blocks.
+    /// A stream to read in blocks. Its `read` fails with an [`io::Error`] that says what
+    /// happened when the input turns out damaged (a truncated or corrupt archive, a file
+    /// truncated while it was read); everything readable before the damage is delivered first.
     Stream(Box<dyn Read + Send>),
 }
 
@@ -77,45 +99,442 @@ impl std::ops::Deref for Content {
     }
 }
 
+/// What the first bytes of an input say it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Bytes to scan as they are (UTF-8, ASCII, Latin-1, ...).
+    Plain,
+    /// Compressed data.
+    Compressed(Codec),
+    /// UTF-16 text with a byte order mark (little- or big-endian).
+    Utf16,
+}
+
+/// A compression format recognised by its magic number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Codec {
+    Gzip,
+    Zstd,
+    Bzip2,
+}
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Gzip => "gzip",
+            Codec::Zstd => "zstd",
+            Codec::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// Tells what an input holds from its first [`HEAD`] bytes. None of these prefixes can start
+/// a line of UTF-8 text, so a plain log is never mistaken for one.
+fn sniff(head: &[u8]) -> Kind {
+    match head {
+        [0x1f, 0x8b, ..] => Kind::Compressed(Codec::Gzip),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Kind::Compressed(Codec::Zstd),
+        // A zstd skippable frame (0x184D2A50..=0x184D2A5F, little-endian) may open a file.
+        [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Kind::Compressed(Codec::Zstd),
+        [b'B', b'Z', b'h', b'1'..=b'9', ..] => Kind::Compressed(Codec::Bzip2),
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Kind::Utf16,
+        _ => Kind::Plain,
+    }
+}
+
 /// Opens an input according to `policy`.
 ///
+/// Plain regular files of 1 MiB or more are mapped when `policy` allows it, smaller ones are
+/// read into memory, the others are streamed; every regular file is read up to the size it had
+/// when it was opened. Standard input, FIFOs and `/dev/stdin` are streamed. Compressed data
+/// (gzip, zstd, bzip2, also as multi-member files) and UTF-16 with a byte order mark are
+/// recognised by their first bytes and streamed decoded, so memory stays bounded.
+///
 /// # Errors
-/// When the path cannot be opened or is not a regular file, FIFO or character device that can
-/// be read (a directory, for instance); the error names the path.
+/// When the path cannot be opened (missing, dangling symbolic link, permission denied), is a
+/// directory, a device or a socket, or when the first bytes of the input cannot be read or
+/// decoded; the error names the path.
 pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
-    let path = match input {
-        Input::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()))),
-        Input::Path(p) => p,
-    };
-    let err = |source| Error::Input {
-        path: path.display().to_string(),
-        source,
-    };
-    let file = File::open(path).map_err(err)?;
-    let meta = file.metadata().map_err(err)?;
-    if meta.is_dir() {
-        return Err(err(io::Error::other("is a directory")));
+    match input {
+        Input::Stdin => stream(io::stdin()).map_err(|source| Error::Input {
+            path: input.name(),
+            source,
+        }),
+        Input::Path(path) => open_path(path, policy).map_err(|source| Error::Input {
+            path: path.display().to_string(),
+            source,
+        }),
     }
+}
+
+fn open_path(path: &Path, policy: MmapPolicy) -> io::Result<Opened> {
+    // Look before opening: opening some devices has side effects (a watchdog starts its
+    // timer, a tape rewinds), and opening a socket fails with an unhelpful message.
+    let meta = std::fs::metadata(path).map_err(|e| dangling_link(path).unwrap_or(e))?;
+    check_type(path, &meta)?;
+    let file = File::open(path)?;
+    // Look again at what was opened, in case the path was replaced in between.
+    let meta = file.metadata()?;
+    check_type(path, &meta)?;
     if !meta.is_file() {
-        // FIFOs and devices have no stable size: stream them.
-        return Ok(Opened::Stream(Box::new(file)));
+        // A FIFO (or `/dev/stdin` on a terminal) has no size: stream it.
+        return stream(file);
     }
     let len = meta.len();
+    let mut reader = AtOpen { file, len, read: 0 };
+    let head = read_head(&mut reader)?;
+    let kind = sniff(&head);
+    if kind != Kind::Plain {
+        return decode(kind, head, reader);
+    }
     if len < SMALL_FILE {
         let mut buf = Vec::with_capacity(len as usize + 1);
-        // `take` guards against a file that grows while it is read: scan what it held at open.
-        (&file).take(len).read_to_end(&mut buf).map_err(err)?;
-        return Ok(Opened::Bytes(Content::Owned(buf)));
+        buf.extend_from_slice(&head);
+        return Ok(match reader.read_to_end(&mut buf) {
+            Ok(_) => Opened::Bytes(Content::Owned(buf)),
+            // Deliver what was read, then the error, so that the caller counts the first and
+            // reports the second with its offset.
+            Err(e) => Opened::Stream(Box::new(Cursor::new(buf).chain(FailOnce(Some(e))))),
+        });
     }
     if should_map(policy, &meta) {
-        if let Some(map) = map(&file, path) {
+        if let Some(map) = map(&reader.file, len) {
             return Ok(Opened::Bytes(Content::Mapped(map)));
         }
     }
-    Ok(Opened::Stream(Box::new(file.take(len))))
+    Ok(Opened::Stream(Box::new(Cursor::new(head).chain(reader))))
 }
 
-fn should_map(policy: MmapPolicy, meta: &std::fs::Metadata) -> bool {
+/// Accepts regular files, FIFOs and standard input under a path name; refuses the rest.
+fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return Ok(());
+    }
+    if ft.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory",
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Ok(());
+        }
+        // `/dev/stdin` is the terminal or `/dev/null` when nothing is piped in: the user asked
+        // for it by name. Any other device (`/dev/zero`, `/dev/urandom`, a disk) would be read
+        // forever or make no sense as a log.
+        if ft.is_char_device() && is_stdin_alias(path) {
+            return Ok(());
+        }
+        let what = if ft.is_char_device() {
+            "character device"
+        } else if ft.is_block_device() {
+            "block device"
+        } else if ft.is_socket() {
+            "socket"
+        } else {
+            "special file"
+        };
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file ({what})"),
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ))
+    }
+}
+
+/// True for the names of the process's own standard input.
+#[cfg(unix)]
+fn is_stdin_alias(path: &Path) -> bool {
+    path == Path::new("/dev/stdin")
+        || path.starts_with("/dev/fd")
+        || path.starts_with("/proc/self/fd")
+}
+
+/// When `path` is a symbolic link to nothing, an error that says so (the OS only says "no
+/// such file", which is puzzling when `ls` shows the name).
+pub(crate) fn dangling_link(path: &Path) -> Option<io::Error> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_symlink() || std::fs::metadata(path).is_ok() {
+        return None;
+    }
+    let target = std::fs::read_link(path).ok()?;
+    Some(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!(
+            "dangling symbolic link (target {} does not exist)",
+            target.display()
+        ),
+    ))
+}
+
+/// Streams a reader of unknown size, decoding it according to its first bytes.
+fn stream<R: Read + Send + 'static>(mut reader: R) -> io::Result<Opened> {
+    let head = read_head(&mut reader)?;
+    decode(sniff(&head), head, reader)
+}
+
+/// A stream of `head` followed by `rest`, decoded as `kind` says.
+fn decode<R: Read + Send + 'static>(kind: Kind, head: Vec<u8>, rest: R) -> io::Result<Opened> {
+    let source = Cursor::new(head).chain(rest);
+    Ok(Opened::Stream(match kind {
+        Kind::Plain => Box::new(source),
+        Kind::Utf16 => Box::new(utf16_to_utf8(source)),
+        Kind::Compressed(codec) => {
+            // What was compressed may itself be UTF-16 (a Windows export, gzipped).
+            let mut decoded = decompress(codec, source)?;
+            let head = read_head(&mut decoded)?;
+            let decoded = Cursor::new(head).chain(decoded);
+            if sniff(decoded.get_ref().0.get_ref()) == Kind::Utf16 {
+                Box::new(utf16_to_utf8(decoded))
+            } else {
+                Box::new(decoded)
+            }
+        }
+    }))
+}
+
+/// Transcodes UTF-16 (the byte order mark says which endianness) to UTF-8, dropping the mark.
+/// Invalid sequences become U+FFFD rather than errors.
+fn utf16_to_utf8<R: Read>(source: R) -> impl Read {
+    DecodeReaderBytesBuilder::new()
+        .bom_sniffing(true)
+        .strip_bom(true)
+        .build(source)
+}
+
+/// Reads up to [`HEAD`] bytes, fewer only at the end of the input. A pipe may deliver them one
+/// at a time, which a single `fill_buf` would not wait for.
+fn read_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0; HEAD];
+    let mut filled = 0;
+    while filled < HEAD {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// A decoder for `codec` over `source`. Multi-member gzip files (logrotate's, or
+/// `cat a.gz b.gz`), multi-frame zstd and multi-stream bzip2 files are decoded whole.
+fn decompress<R: Read + Send + 'static>(codec: Codec, source: R) -> io::Result<Decompressed> {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let input = Counted {
+        inner: BufReader::with_capacity(COMPRESSED_BUFFER, source),
+        consumed: Arc::clone(&consumed),
+    };
+    let decoder: Box<dyn Read + Send> = match codec {
+        Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
+        Codec::Zstd => Box::new(ZstdBlocks {
+            input,
+            decoder: zstd::stream::raw::Decoder::new()?,
+            want: 1,
+            frame_done: false,
+        }),
+        Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
+    };
+    Ok(Decompressed {
+        decoder,
+        codec,
+        consumed,
+    })
+}
+
+/// A multi-frame zstd decoder that hands zstd one block at a time, as much input as it asks
+/// for, so that a damaged block fails alone and every block before it is delivered.
+/// (`zstd::stream::read::Decoder` passes all the input it has, and a single zstd call that
+/// decodes good blocks and then meets a bad one returns only the error.)
+struct ZstdBlocks<R> {
+    input: R,
+    decoder: zstd::stream::raw::Decoder<'static>,
+    /// The input size zstd asked for last: the rest of a block plus the next block's header.
+    want: usize,
+    /// The last frame is complete: the input may end here, or another frame begin.
+    frame_done: bool,
+}
+
+impl<R: BufRead> Read for ZstdBlocks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut out = OutBuffer::around(buf);
+        // What zstd holds from the last block goes first, alone, with no new input.
+        self.decoder.run(&mut InBuffer::around(&[]), &mut out)?;
+        if out.pos() > 0 {
+            return Ok(out.pos());
+        }
+        loop {
+            let data = self.input.fill_buf()?;
+            if data.is_empty() {
+                if self.frame_done {
+                    return Ok(0);
+                }
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "incomplete zstd frame",
+                ));
+            }
+            if self.frame_done {
+                self.decoder.reinit()?;
+                self.frame_done = false;
+                self.want = 1;
+            }
+            // A block's content without the header after it: a damaged header then fails
+            // in a call of its own, not in the one that decoded the block before it.
+            let feed = if self.want > ZSTD_BLOCK_HEADER {
+                self.want - ZSTD_BLOCK_HEADER
+            } else {
+                self.want.max(1)
+            };
+            let mut src = InBuffer::around(&data[..feed.min(data.len())]);
+            let want = self.decoder.run(&mut src, &mut out)?;
+            let used = src.pos();
+            self.input.consume(used);
+            self.want = want;
+            self.frame_done = want == 0;
+            if out.pos() > 0 {
+                return Ok(out.pos());
+            }
+        }
+    }
+}
+
+/// Counts the compressed bytes a decoder has consumed, to say where damage was found.
+struct Counted<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf).map_err(SourceError::wrap)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf().map_err(SourceError::wrap)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
+    }
+}
+
+/// Marks an error of the compressed source (an I/O error, a file truncated while read) so that
+/// it is not reported as damaged data.
+#[derive(Debug)]
+struct SourceError(io::Error);
+
+impl SourceError {
+    fn wrap(e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::Interrupted {
+            return e;
+        }
+        io::Error::new(e.kind(), SourceError(e))
+    }
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// Decompressed data; its errors say what went wrong and at which compressed offset.
+struct Decompressed {
+    decoder: Box<dyn Read + Send>,
+    codec: Codec,
+    consumed: Arc<AtomicU64>,
+}
+
+impl Read for Decompressed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(DECODED_SLICE);
+        self.decoder.read(&mut buf[..n]).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            let at = self.consumed.load(Ordering::Relaxed);
+            let codec = self.codec.name();
+            let message = if e.get_ref().is_some_and(|inner| inner.is::<SourceError>()) {
+                format!("{codec}: at compressed offset {at}: {e}")
+            } else if e.kind() == io::ErrorKind::UnexpectedEof {
+                format!("{codec}: truncated data, unexpected end at compressed offset {at}")
+            } else {
+                format!("{codec}: corrupt data at compressed offset {at}: {e}")
+            };
+            io::Error::new(e.kind(), message)
+        })
+    }
+}
+
+/// A regular file read up to the length it had when it was opened: a file that grows is read
+/// as it was, and one that shrinks (truncated by `logrotate --copytruncate`, say) ends in an
+/// error rather than silently short.
+struct AtOpen {
+    file: File,
+    len: u64,
+    read: u64,
+}
+
+impl Read for AtOpen {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len - self.read;
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read(&mut buf[..max])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "file truncated while it was read, it had {} bytes when opened",
+                    self.len
+                ),
+            ));
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Returns its error once, then end of input.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
+fn should_map(policy: MmapPolicy, meta: &Metadata) -> bool {
     match policy {
         MmapPolicy::Never => false,
         MmapPolicy::Always => true,
@@ -127,11 +546,299 @@ fn should_map(policy: MmapPolicy, meta: &std::fs::Metadata) -> bool {
     }
 }
 
-/// Maps `file`, or returns `None` (and the caller reads instead) when the OS refuses.
-fn map(file: &File, _path: &Path) -> Option<Mmap> {
+/// Maps the first `len` bytes of `file` (its size when opened, so that what it gained since is
+/// not scanned), or returns `None` (and the caller reads instead) when the OS refuses.
+fn map(file: &File, len: u64) -> Option<Mmap> {
+    let len = usize::try_from(len).ok()?;
     // SAFETY: the map is only read. Another process truncating the file while it is mapped
     // would make reads fault (SIGBUS); `MmapPolicy::Auto` maps only files that have been quiet
     // for `QUIET_PERIOD`, and `Always` is an explicit user choice documented as unsafe for
     // live files.
-    unsafe { Mmap::map(file) }.ok()
+    unsafe { MmapOptions::new().len(len).map(file) }.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const LOG: &[u8] =
+        b"2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided)\n\
+                         2026-11-21T03:14:08Z INFO listening on port 17002\n";
+
+    fn read_all(opened: Opened) -> io::Result<Vec<u8>> {
+        match opened {
+            Opened::Bytes(c) => Ok(c.to_vec()),
+            Opened::Stream(mut r) => {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v)?;
+                Ok(v)
+            }
+        }
+    }
+
+    fn file_with(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> Input {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Input::Path(path)
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn utf16le(text: &[u8]) -> Vec<u8> {
+        let text = std::str::from_utf8(text).unwrap();
+        let mut out = vec![0xff, 0xfe];
+        out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    #[test]
+    fn sniff_table() {
+        let table: &[(&[u8], Kind)] = &[
+            (b"", Kind::Plain),
+            (b"2026", Kind::Plain),
+            (b"\x1f\x8b\x08\x00", Kind::Compressed(Codec::Gzip)),
+            (b"\x28\xb5\x2f\xfd", Kind::Compressed(Codec::Zstd)),
+            (b"\x50\x2a\x4d\x18", Kind::Compressed(Codec::Zstd)),
+            (b"\x28\xb5\x2f", Kind::Plain),
+            (b"BZh9", Kind::Compressed(Codec::Bzip2)),
+            (b"BZh ", Kind::Plain),
+            (b"\xff\xfe2\x00", Kind::Utf16),
+            (b"\xfe\xff\x002", Kind::Utf16),
+            (b"\xef\xbb\xbf2", Kind::Plain),
+        ];
+        for (head, kind) in table {
+            assert_eq!(sniff(head), *kind, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn every_encoding_reads_back_the_same_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut multi = gzip(&LOG[..30]);
+        multi.extend(gzip(&LOG[30..]));
+        let zst = zstd::encode_all(LOG, 3).unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(LOG).unwrap();
+        let bz = bz.finish().unwrap();
+        let mut be = vec![0xfe, 0xff];
+        be.extend(
+            std::str::from_utf8(LOG)
+                .unwrap()
+                .encode_utf16()
+                .flat_map(u16::to_be_bytes),
+        );
+        // A skippable frame, then two frames.
+        let mut skip = vec![0x5a, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3];
+        skip.extend(zstd::encode_all(&LOG[..30], 1).unwrap());
+        skip.extend(zstd::encode_all(&LOG[30..], 1).unwrap());
+        let cases: &[(&str, Vec<u8>)] = &[
+            ("plain.log", LOG.to_vec()),
+            ("skip.zst", skip),
+            ("gzip.log", gzip(LOG)),
+            ("multi.gz", multi),
+            ("z.zst", zst),
+            ("b.bz2", bz),
+            ("le.log", utf16le(LOG)),
+            ("be.log", be),
+            ("le.log.gz", gzip(&utf16le(LOG))),
+        ];
+        for (name, bytes) in cases {
+            let input = file_with(&dir, name, bytes);
+            for policy in [MmapPolicy::Auto, MmapPolicy::Always, MmapPolicy::Never] {
+                let got = read_all(open(&input, policy).unwrap()).unwrap();
+                assert_eq!(got, LOG, "{name} {policy:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn large_file_is_mapped_or_read_up_to_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = LOG.repeat((SMALL_FILE as usize / LOG.len()) + 1);
+        let input = file_with(&dir, "big.log", &data);
+        let opened = open(&input, MmapPolicy::Always).unwrap();
+        assert!(matches!(opened, Opened::Bytes(Content::Mapped(_))));
+        assert_eq!(read_all(opened).unwrap(), data);
+        // Fresh, so `auto` reads it.
+        let opened = open(&input, MmapPolicy::Auto).unwrap();
+        assert!(matches!(opened, Opened::Stream(_)));
+        assert_eq!(read_all(opened).unwrap(), data);
+    }
+
+    #[test]
+    fn truncated_gzip_delivers_the_prefix_then_names_the_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = LOG.repeat(2000);
+        let gz = gzip(&data);
+        let input = file_with(&dir, "cut.log", &gz[..gz.len() / 2]);
+        let Opened::Stream(mut r) = open(&input, MmapPolicy::Auto).unwrap() else {
+            panic!("compressed input must be a stream");
+        };
+        let mut got = Vec::new();
+        let err = r.read_to_end(&mut got).unwrap_err();
+        assert!(!got.is_empty() && got.len() < data.len());
+        assert_eq!(got[..], data[..got.len()]);
+        let msg = err.to_string();
+        assert!(msg.starts_with("gzip: truncated data"), "{msg}");
+        assert!(
+            msg.contains(&format!("compressed offset {}", gz.len() / 2)),
+            "{msg}"
+        );
+    }
+
+    /// What `reader` delivers before its first error, read a byte at a time (zstd then
+    /// delivers every block before a damaged one), and whether it failed.
+    fn bytewise(mut reader: impl Read) -> (Vec<u8>, bool) {
+        let mut out = Vec::new();
+        let mut byte = [0u8];
+        loop {
+            match reader.read(&mut byte) {
+                Ok(0) => return (out, false),
+                Ok(_) => out.push(byte[0]),
+                Err(_) => return (out, true),
+            }
+        }
+    }
+
+    #[test]
+    fn zstd_delivers_every_block_before_a_damaged_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..40_000u64)
+            .flat_map(|i| {
+                format!("line {i} {}\n", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).into_bytes()
+            })
+            .collect();
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        enc.include_checksum(true).unwrap();
+        enc.write_all(&data).unwrap();
+        let zst = enc.finish().unwrap();
+        // Damage in the middle, and in the checksum (all data comes out, then the error).
+        for at in [zst.len() / 2, zst.len() - 1] {
+            let mut bad = zst.clone();
+            bad[at] ^= 0xff;
+            let (truth, failed) = bytewise(zstd::stream::read::Decoder::new(&bad[..]).unwrap());
+            assert!(failed);
+            let input = file_with(&dir, "bad.zst", &bad);
+            let Opened::Stream(mut r) = open(&input, MmapPolicy::Auto).unwrap() else {
+                panic!("compressed input must be a stream");
+            };
+            let mut got = Vec::new();
+            let err = r.read_to_end(&mut got).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("zstd: corrupt data at compressed offset"),
+                "{err}"
+            );
+            assert_eq!(got.len(), truth.len(), "damage at {at}");
+            assert!(got == truth, "damage at {at}");
+            if at == zst.len() - 1 {
+                assert!(got == data);
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_gzip_says_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = gzip(&LOG.repeat(50));
+        let n = gz.len();
+        gz[n - 8] ^= 0xff; // the CRC
+        let input = file_with(&dir, "bad.gz", &gz);
+        let err = read_all(open(&input, MmapPolicy::Never).unwrap()).unwrap_err();
+        assert!(err.to_string().starts_with("gzip: corrupt data"), "{err}");
+    }
+
+    #[test]
+    fn damaged_header_fails_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = file_with(&dir, "hdr.gz", b"\x1f\x8b\x07\x00garbage");
+        let err = open(&input, MmapPolicy::Never).err().unwrap();
+        let msg = err.to_string();
+        assert!(msg.contains("hdr.gz: gzip: corrupt data"), "{msg}");
+    }
+
+    #[test]
+    fn shrinking_file_ends_in_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = file_with(&dir, "live.log", &LOG.repeat(100_000));
+        let Input::Path(path) = &input else {
+            unreachable!()
+        };
+        let Opened::Stream(mut r) = open(&input, MmapPolicy::Never).unwrap() else {
+            panic!("large files are streamed with `never`");
+        };
+        let mut first = vec![0; 4096];
+        r.read_exact(&mut first).unwrap();
+        File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let mut rest = Vec::new();
+        let err = r.read_to_end(&mut rest).unwrap_err();
+        assert!(
+            err.to_string().contains("truncated while it was read"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn growing_file_is_read_up_to_its_size_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = file_with(&dir, "grow.log", LOG);
+        let opened = open(&input, MmapPolicy::Auto).unwrap();
+        let Input::Path(path) = &input else {
+            unreachable!()
+        };
+        File::options()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .write_all(LOG)
+            .unwrap();
+        assert_eq!(read_all(opened).unwrap(), LOG);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_sockets_and_directories_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, expect) in [
+            (
+                PathBuf::from("/dev/zero"),
+                "not a regular file (character device)",
+            ),
+            (dir.path().to_path_buf(), "is a directory"),
+        ] {
+            let err = open(&Input::Path(path.clone()), MmapPolicy::Auto)
+                .err()
+                .unwrap();
+            assert_eq!(err.to_string(), format!("{}: {expect}", path.display()));
+        }
+        let sock = dir.path().join("s.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let err = open(&Input::Path(sock), MmapPolicy::Auto).err().unwrap();
+        assert!(
+            err.to_string().ends_with("not a regular file (socket)"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_symlink_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("gone.log");
+        std::os::unix::fs::symlink(dir.path().join("rotated-away.log"), &link).unwrap();
+        let err = open(&Input::Path(link), MmapPolicy::Auto).err().unwrap();
+        let msg = err.to_string();
+        assert!(msg.contains("gone.log: dangling symbolic link"), "{msg}");
+        assert!(msg.contains("rotated-away.log does not exist"), "{msg}");
+    }
 }

@@ -67,7 +67,7 @@ fn scanner(cat: &Catalog, threads: usize, chunk: usize, block: usize) -> Scanner
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn counts_do_not_depend_on_threads_chunks_or_source(

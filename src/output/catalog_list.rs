@@ -91,7 +91,28 @@ const HEADER: [&str; 11] = [
 /// When the writer fails.
 pub fn write(out: &mut dyn Write, rows: &[CatalogRow<'_>], format: CatalogFormat) -> Result<()> {
     match format {
-        CatalogFormat::Csv => super::csv::write_rows(out, rows, &HEADER),
+        CatalogFormat::Csv => {
+            let records: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let opt = |o: Option<&str>| o.unwrap_or("").to_string();
+                    vec![
+                        r.vendor.to_string(),
+                        r.vendor_name.to_string(),
+                        r.code.to_string(),
+                        opt(r.name),
+                        r.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                        r.category.to_string(),
+                        r.vendor_category.to_string(),
+                        r.description.to_string(),
+                        opt(r.user_message),
+                        opt(r.further_info),
+                        r.error.to_string(),
+                    ]
+                })
+                .collect();
+            super::csv::write_records(out, &HEADER, &records)
+        }
         CatalogFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, rows).map_err(|e| stdout_error(e.into()))?;
             out.write_all(b"\n").map_err(stdout_error)

@@ -1,28 +1,32 @@
-//! JSON output (serde_json): `{"summary":{...},"counts":[...]}`.
+//! JSON output (serde_json): one document, or one object per line (NDJSON).
 
 use std::io::Write;
 
-use serde::Serialize;
+use serde_json::Value;
 
-use super::{stdout_error, CountRow};
-use crate::counts::Summary;
+use super::stdout_error;
 use crate::error::Result;
+use crate::grouping::Grouped;
 
-#[derive(Serialize)]
-struct Document<'a> {
-    summary: &'a Summary,
-    counts: &'a [CountRow<'a>],
-}
-
-/// Writes the report as one pretty-printed JSON document.
+/// Writes the report as one pretty-printed JSON document; `errscan merge` reads it back.
 ///
 /// # Errors
 /// When the writer fails.
-pub fn write_report(out: &mut dyn Write, summary: &Summary, rows: &[CountRow<'_>]) -> Result<()> {
-    let doc = Document {
-        summary,
-        counts: rows,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| stdout_error(e.into()))?;
+pub fn write_report(out: &mut dyn Write, report: &Grouped) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report.to_json())
+        .map_err(|e| stdout_error(e.into()))?;
     out.write_all(b"\n").map_err(stdout_error)
+}
+
+/// Writes one compact JSON object per row.
+///
+/// # Errors
+/// When the writer fails.
+pub fn write_rows(out: &mut dyn Write, report: &Grouped) -> Result<()> {
+    for row in &report.rows {
+        serde_json::to_writer(&mut *out, &Value::Object(report.row_object(row)))
+            .map_err(|e| stdout_error(e.into()))?;
+        out.write_all(b"\n").map_err(stdout_error)?;
+    }
+    Ok(())
 }

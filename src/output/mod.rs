@@ -4,6 +4,7 @@
 pub mod catalog_list;
 pub mod csv;
 pub mod json;
+pub mod prometheus;
 pub mod table;
 
 use std::io::Write;
@@ -13,44 +14,39 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Entry};
 use crate::counts::Summary;
 use crate::error::{Error, Result};
+use crate::grouping::Grouped;
 use crate::rules::CodeRef;
-use crate::scan::{HitRecord, Report};
+use crate::scan::HitRecord;
 
 /// Description and category given to codes the catalog lacks.
 pub const UNKNOWN_DESCRIPTION: &str = "unknown code (not in catalog)";
 /// Category given to codes the catalog lacks.
 pub const UNKNOWN_CATEGORY: &str = "unknown";
 
-/// The output formats of `scan`.
+/// The output formats of `scan` and `merge`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned columns for a terminal.
+    /// Aligned columns for a terminal, descriptions cut to its width, a totals line.
     Table,
     /// Comma-separated values with a header row.
     Csv,
-    /// One JSON document: `{"summary":{...},"counts":[...]}`.
+    /// One JSON document: `{"schema":1,"group_by":[...],"summary":{...},"counts":[...]}`.
     Json,
+    /// One JSON object per row (per hit with `--hits`).
+    Ndjson,
+    /// Prometheus text exposition format, for the node_exporter textfile collector.
+    Prom,
 }
 
-/// One aggregated row: a code, its annotation and its count.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CountRow<'a> {
-    /// Vendor id.
-    pub vendor: &'a str,
-    /// The code.
-    pub code: &'a str,
-    /// The documented name, empty when none.
-    pub name: &'a str,
-    /// Normalised category (`unknown` for codes the catalog lacks).
-    pub category: &'a str,
-    /// The vendor's own grouping.
-    pub vendor_category: &'a str,
-    /// The documented HTTP status.
-    pub http_status: Option<u16>,
-    /// The documented description.
-    pub description: &'a str,
-    /// Hits.
-    pub count: u64,
+/// Facts about the run that only some formats print.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunInfo {
+    /// How long the scan took, in seconds.
+    pub duration_seconds: f64,
+    /// When the run ended, in seconds since the Unix epoch.
+    pub finished_unix: f64,
+    /// The width of the terminal, for tables (80 when unknown).
+    pub width: usize,
 }
 
 /// The annotation of a code, shared by count rows and hit records.
@@ -119,25 +115,6 @@ impl<'a> Annotation<'a> {
     }
 }
 
-/// The sorted count rows of a report.
-pub fn count_rows<'a>(catalog: &'a Catalog, rows: &'a [(CodeRef, u64)]) -> Vec<CountRow<'a>> {
-    rows.iter()
-        .map(|(code, count)| {
-            let a = Annotation::of(catalog, code);
-            CountRow {
-                vendor: a.vendor,
-                code: a.code,
-                name: a.name(),
-                category: a.category(),
-                vendor_category: a.vendor_category(),
-                http_status: a.http_status(),
-                description: a.description(),
-                count: *count,
-            }
-        })
-        .collect()
-}
-
 /// One hit as printed by `--hits` (one JSON object per line).
 #[derive(Debug, Serialize)]
 pub struct HitRow<'a> {
@@ -191,40 +168,93 @@ pub fn write_hit(
     out.write_all(b"\n").map_err(stdout_error)
 }
 
-/// Writes a scan report in `format`.
+/// Writes a grouped report in `format`.
 ///
 /// # Errors
 /// When the writer fails.
 pub fn write_report(
     out: &mut dyn Write,
-    catalog: &Catalog,
-    report: &Report,
+    report: &Grouped,
     format: Format,
+    info: &RunInfo,
 ) -> Result<()> {
-    let rows = report.counts.rows(catalog);
-    let rows = count_rows(catalog, &rows);
     match format {
-        Format::Csv => csv::write_counts(out, &rows),
-        Format::Json => json::write_report(out, &report.summary, &rows),
-        Format::Table => table::write_counts(out, &report.summary, &rows),
+        Format::Csv => csv::write_grouped(out, report),
+        Format::Json => json::write_report(out, report),
+        Format::Ndjson => json::write_rows(out, report),
+        Format::Table => table::write_grouped(out, report, info.width),
+        Format::Prom => prometheus::write(out, report, info),
     }
 }
 
-/// Summary fields shared by formats.
-pub(crate) fn summary_line(s: &Summary) -> String {
-    format!(
-        "{} hits ({} unknown) in {} lines, {} bytes, {} inputs{}",
-        s.hits,
-        s.unknown,
-        s.lines,
-        s.bytes,
-        s.inputs,
-        if s.errors.is_empty() {
-            String::new()
-        } else {
-            format!(", {} errors", s.errors.len())
+/// Writes the rows of one `--every` window, each with a `window_end` field: NDJSON objects,
+/// or CSV rows (with a header when `header`).
+///
+/// # Errors
+/// When the writer fails, or for a format other than NDJSON and CSV.
+pub fn write_window(
+    out: &mut dyn Write,
+    report: &Grouped,
+    window_end: &str,
+    format: Format,
+    header: bool,
+) -> Result<()> {
+    match format {
+        Format::Ndjson => {
+            for row in &report.rows {
+                let mut obj = serde_json::Map::new();
+                obj.insert("window_end".to_string(), window_end.into());
+                obj.extend(report.row_object(row));
+                serde_json::to_writer(&mut *out, &obj).map_err(|e| stdout_error(e.into()))?;
+                out.write_all(b"\n").map_err(stdout_error)?;
+            }
+            Ok(())
         }
-    )
+        Format::Csv => {
+            let mut w = ::csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out);
+            let fail = |e: ::csv::Error| stdout_error(std::io::Error::other(e));
+            if header {
+                let mut cols = vec!["window_end"];
+                cols.extend(report.columns());
+                w.write_record(&cols).map_err(fail)?;
+            }
+            for row in &report.rows {
+                let mut cells = vec![window_end.to_string()];
+                cells.extend(
+                    report
+                        .row_cells(row)
+                        .iter()
+                        .map(|c| csv::neutralise(c).into_owned()),
+                );
+                w.write_record(&cells).map_err(fail)?;
+            }
+            w.flush().map_err(stdout_error)
+        }
+        other => Err(Error::Usage(format!("--every cannot write {other:?}"))),
+    }
+}
+
+/// The totals line of tables.
+pub(crate) fn summary_line(s: &Summary, rows_cut: u64) -> String {
+    let mut line = format!(
+        "{} hits ({} unknown) in {} lines, {} bytes, {} inputs",
+        s.hits, s.unknown, s.lines, s.bytes, s.inputs
+    );
+    if rows_cut > 0 {
+        line.push_str(&format!("; {rows_cut} more rows not shown"));
+    }
+    if s.folded > 0 {
+        line.push_str(&format!(
+            "; {} hits of unknown codes folded into (other)",
+            s.folded
+        ));
+    }
+    if !s.errors.is_empty() {
+        line.push_str(&format!("; {} errors", s.errors.len()));
+    }
+    line
 }
 
 /// Wraps an I/O error on standard output.

@@ -2,12 +2,9 @@
 
 use std::io::Write;
 
-use super::{stdout_error, summary_line, CountRow};
-use crate::counts::Summary;
+use super::{stdout_error, summary_line};
 use crate::error::Result;
-
-/// Longest description printed in a table cell; longer ones are cut with `…`.
-const DESCRIPTION_WIDTH: usize = 60;
+use crate::grouping::{GroupKey, Grouped};
 
 /// Writes rows as an aligned table: a header, one line per row, then a totals line.
 ///
@@ -65,23 +62,61 @@ pub fn cell(s: &str, max: usize) -> String {
     }
 }
 
-/// Writes count rows as a table.
+/// Writes a grouped report as a table: the count, the key columns and, when grouped by code,
+/// the description cut so that lines fit in `width` columns; then a totals line.
 ///
 /// # Errors
 /// When the writer fails.
-pub fn write_counts(out: &mut dyn Write, summary: &Summary, rows: &[CountRow<'_>]) -> Result<()> {
-    let header = ["COUNT", "VENDOR", "CODE", "CATEGORY", "DESCRIPTION"];
-    let body: Vec<Vec<String>> = rows
+pub fn write_grouped(out: &mut dyn Write, report: &Grouped, width: usize) -> Result<()> {
+    let with_code = report.group_by.contains(&GroupKey::Code);
+    let mut header: Vec<String> = vec!["COUNT".to_string()];
+    header.extend(report.group_by.iter().map(|k| k.name().to_uppercase()));
+    let mut body: Vec<Vec<String>> = report
+        .rows
         .iter()
         .map(|r| {
-            vec![
-                r.count.to_string(),
-                cell(r.vendor, 12),
-                cell(r.code, 40),
-                cell(r.category, 16),
-                cell(r.description, DESCRIPTION_WIDTH),
-            ]
+            let mut cells = vec![r.count.to_string()];
+            cells.extend(r.key.iter().map(|k| cell(k, 48)));
+            cells
         })
         .collect();
-    write_table(out, &header, &body, &summary_line(summary))
+    if with_code {
+        // What is left of the line after the other columns and their two-space gaps.
+        let used: usize = (0..header.len())
+            .map(|i| {
+                body.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain(std::iter::once(header[i].len()))
+                    .max()
+                    .unwrap_or(0)
+                    + 2
+            })
+            .sum();
+        let room = width.saturating_sub(used).max(16);
+        header.push("DESCRIPTION".to_string());
+        for (cells, row) in body.iter_mut().zip(&report.rows) {
+            let d = row.notes.as_ref().map_or("", |n| n.description.as_str());
+            cells.push(cell(d, room));
+        }
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    write_table(
+        out,
+        &header,
+        &body,
+        &summary_line(&report.summary, report.rows_cut),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_cut_and_cleaned() {
+        assert_eq!(cell("abc", 3), "abc");
+        assert_eq!(cell("abcdef", 4), "abc…");
+        assert_eq!(cell("a\u{1b}[31mred", 20), "a [31mred");
+        assert_eq!(cell("tab\there", 20), "tab here");
+    }
 }

@@ -1,0 +1,511 @@
+//! Group-by: turns a scan [`Report`] (counts per code, time bucket and input) into the rows a
+//! report prints, keyed by the chosen keys (`vendor,code` by default). The same rows are read
+//! back from JSON reports by `errscan merge`, so merging works on exactly what was printed.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::catalog::Catalog;
+use crate::counts::Summary;
+use crate::error::{Error, Result};
+use crate::output::Annotation;
+use crate::scan::Report;
+use crate::timestamp::{self, Granularity};
+
+/// The version of the JSON report layout. Reports carry it so that older ones stay readable.
+pub const SCHEMA: u32 = 1;
+
+/// A key to group counts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKey {
+    /// The vendor id.
+    Vendor,
+    /// The code (with its annotation columns).
+    Code,
+    /// The normalised category.
+    Category,
+    /// The vendor's own grouping.
+    VendorCategory,
+    /// The input the hit came from.
+    File,
+    /// The time bucket of the hit's line.
+    Time(Granularity),
+}
+
+impl GroupKey {
+    /// The key's name, used in `--group-by` and as the column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupKey::Vendor => "vendor",
+            GroupKey::Code => "code",
+            GroupKey::Category => "category",
+            GroupKey::VendorCategory => "vendor_category",
+            GroupKey::File => "file",
+            GroupKey::Time(Granularity::Minute) => "minute",
+            GroupKey::Time(Granularity::Hour) => "hour",
+            GroupKey::Time(Granularity::Day) => "day",
+        }
+    }
+
+    fn parse(s: &str) -> Option<GroupKey> {
+        Some(match s {
+            "vendor" => GroupKey::Vendor,
+            "code" => GroupKey::Code,
+            "category" => GroupKey::Category,
+            "vendor_category" => GroupKey::VendorCategory,
+            "file" => GroupKey::File,
+            "minute" => GroupKey::Time(Granularity::Minute),
+            "hour" => GroupKey::Time(Granularity::Hour),
+            "day" => GroupKey::Time(Granularity::Day),
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for GroupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The default keys: `vendor,code`.
+pub const DEFAULT_GROUP_BY: [GroupKey; 2] = [GroupKey::Vendor, GroupKey::Code];
+
+/// Parses a comma-separated key list. `code` implies `vendor` (the same string, such as
+/// `invalid_grant`, is a code of several vendors); at most one time bucket.
+///
+/// # Errors
+/// On an unknown key, a repeated key or two time buckets; the message lists the known keys.
+pub fn parse_group_by(list: &str) -> Result<Vec<GroupKey>> {
+    let mut keys = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let key = GroupKey::parse(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown group-by key `{name}` (known: vendor, code, category, vendor_category, file, minute, hour, day)"
+            ))
+        })?;
+        if keys.contains(&key) {
+            return Err(Error::Usage(format!("group-by key `{name}` given twice")));
+        }
+        if matches!(key, GroupKey::Time(_)) && keys.iter().any(|k| matches!(k, GroupKey::Time(_))) {
+            return Err(Error::Usage(
+                "group by at most one of minute, hour, day".to_string(),
+            ));
+        }
+        keys.push(key);
+    }
+    if keys.is_empty() {
+        return Err(Error::Usage(
+            "--group-by needs at least one key".to_string(),
+        ));
+    }
+    if keys.contains(&GroupKey::Code) && !keys.contains(&GroupKey::Vendor) {
+        let at = keys.iter().position(|k| *k == GroupKey::Code).unwrap_or(0);
+        keys.insert(at, GroupKey::Vendor);
+    }
+    Ok(keys)
+}
+
+/// The annotation printed beside a code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notes {
+    /// The documented name, empty when none.
+    pub name: String,
+    /// The normalised category (`unknown` for codes the catalog lacks).
+    pub category: String,
+    /// The vendor's own grouping.
+    pub vendor_category: String,
+    /// The documented HTTP status.
+    pub http_status: Option<u16>,
+    /// The description.
+    pub description: String,
+}
+
+/// One printed row: the values of the group keys, the annotation when `code` is a key, the
+/// count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// One value per group key, in key order.
+    pub key: Vec<String>,
+    /// The code's annotation, when grouped by code.
+    pub notes: Option<Notes>,
+    /// Hits.
+    pub count: u64,
+}
+
+/// A report ready to print: keys, summary and sorted rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grouped {
+    /// The group-by keys.
+    pub group_by: Vec<GroupKey>,
+    /// What was scanned.
+    pub summary: Summary,
+    /// Rows sorted by count descending, then key values.
+    pub rows: Vec<Row>,
+    /// Rows removed by [`Grouped::top`].
+    pub rows_cut: u64,
+}
+
+/// The value printed for a time bucket whose line had no readable time.
+pub const UNKNOWN_TIME: &str = "unknown";
+
+impl Grouped {
+    /// Groups the counts of `report` by `group_by`.
+    pub fn from_report(catalog: &Catalog, report: &Report, group_by: &[GroupKey]) -> Grouped {
+        let with_code = group_by.contains(&GroupKey::Code);
+        let mut sums: HashMap<Vec<String>, (Option<Notes>, u64)> = HashMap::new();
+        for (file, counts) in &report.counts {
+            for (code, bucket, n) in counts.rows(catalog) {
+                let a = Annotation::of(catalog, &code);
+                let key: Vec<String> = group_by
+                    .iter()
+                    .map(|k| match k {
+                        GroupKey::Vendor => a.vendor.to_string(),
+                        GroupKey::Code => a.code.to_string(),
+                        GroupKey::Category => a.category().to_string(),
+                        GroupKey::VendorCategory => a.vendor_category().to_string(),
+                        GroupKey::File => file.clone(),
+                        GroupKey::Time(_) => bucket
+                            .map(timestamp::format_bucket)
+                            .unwrap_or_else(|| UNKNOWN_TIME.to_string()),
+                    })
+                    .collect();
+                let slot = sums.entry(key).or_insert_with(|| {
+                    let notes = with_code.then(|| Notes {
+                        name: a.name().to_string(),
+                        category: a.category().to_string(),
+                        vendor_category: a.vendor_category().to_string(),
+                        http_status: a.http_status(),
+                        description: a.description().to_string(),
+                    });
+                    (notes, 0)
+                });
+                slot.1 += n;
+            }
+        }
+        let mut g = Grouped {
+            group_by: group_by.to_vec(),
+            summary: report.summary.clone(),
+            rows: sums
+                .into_iter()
+                .map(|(key, (notes, count))| Row { key, notes, count })
+                .collect(),
+            rows_cut: 0,
+        };
+        g.sort();
+        g
+    }
+
+    /// Sorts rows by count descending, then by key values.
+    pub fn sort(&mut self) {
+        self.rows
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    }
+
+    /// Keeps the `n` largest rows and remembers how many were cut.
+    pub fn top(&mut self, n: usize) {
+        if self.rows.len() > n {
+            self.rows_cut += (self.rows.len() - n) as u64;
+            self.rows.truncate(n);
+        }
+    }
+
+    /// Adds `other` into `self`: counts summed per key, summaries summed.
+    ///
+    /// # Errors
+    /// When the two were grouped by different keys.
+    pub fn merge(&mut self, other: Grouped) -> Result<()> {
+        if self.group_by != other.group_by {
+            return Err(Error::Usage(format!(
+                "cannot merge reports grouped by `{}` and by `{}`",
+                join(&self.group_by),
+                join(&other.group_by)
+            )));
+        }
+        self.summary += &other.summary;
+        self.rows_cut += other.rows_cut;
+        self.add_rows(other.rows);
+        Ok(())
+    }
+
+    /// Adds rows, summing those whose key is already present, and sorts.
+    fn add_rows(&mut self, rows: Vec<Row>) {
+        let mut index: HashMap<Vec<String>, usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.key.clone(), i))
+            .collect();
+        for row in rows {
+            match index.get(&row.key) {
+                Some(&i) => self.rows[i].count += row.count,
+                None => {
+                    index.insert(row.key.clone(), self.rows.len());
+                    self.rows.push(row);
+                }
+            }
+        }
+        self.sort();
+    }
+
+    /// The column names of a row, in order: the keys, the annotation columns that are not
+    /// keys already (when grouped by code), then `count`.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut cols: Vec<&'static str> = self.group_by.iter().map(|k| k.name()).collect();
+        if self.group_by.contains(&GroupKey::Code) {
+            for c in [
+                "name",
+                "category",
+                "vendor_category",
+                "http_status",
+                "description",
+            ] {
+                if !cols.contains(&c) {
+                    cols.push(c);
+                }
+            }
+        }
+        cols.push("count");
+        cols
+    }
+
+    /// A row as an ordered JSON object (the layout of `counts` in JSON reports).
+    pub fn row_object(&self, row: &Row) -> Map<String, Value> {
+        let mut obj = Map::new();
+        for (k, v) in self.group_by.iter().zip(&row.key) {
+            obj.insert(k.name().to_string(), Value::String(v.clone()));
+        }
+        if let Some(n) = &row.notes {
+            let fields = [
+                ("name", Value::String(n.name.clone())),
+                ("category", Value::String(n.category.clone())),
+                ("vendor_category", Value::String(n.vendor_category.clone())),
+                (
+                    "http_status",
+                    n.http_status.map_or(Value::Null, Value::from),
+                ),
+                ("description", Value::String(n.description.clone())),
+            ];
+            for (name, value) in fields {
+                obj.entry(name).or_insert(value);
+            }
+        }
+        obj.insert("count".to_string(), Value::from(row.count));
+        obj
+    }
+
+    /// A row as text cells in [`Grouped::columns`] order (for CSV and tables).
+    pub fn row_cells(&self, row: &Row) -> Vec<String> {
+        self.row_object(row)
+            .into_iter()
+            .map(|(_, v)| match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    /// The JSON report document.
+    pub fn to_json(&self) -> Value {
+        let mut summary = serde_json::to_value(&self.summary).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut summary {
+            m.insert("rows_cut".to_string(), Value::from(self.rows_cut));
+        }
+        let counts: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| Value::Object(self.row_object(r)))
+            .collect();
+        let mut doc = Map::new();
+        doc.insert("schema".to_string(), Value::from(SCHEMA));
+        doc.insert(
+            "group_by".to_string(),
+            Value::from(self.group_by.iter().map(|k| k.name()).collect::<Vec<_>>()),
+        );
+        doc.insert("summary".to_string(), summary);
+        doc.insert("counts".to_string(), Value::Array(counts));
+        Value::Object(doc)
+    }
+
+    /// Reads a JSON report written by [`Grouped::to_json`] (any schema up to [`SCHEMA`];
+    /// a report without `schema` is a version-1 report, without `group_by` one grouped by
+    /// `vendor,code`).
+    ///
+    /// # Errors
+    /// When the document is not such a report; the message says what is wrong.
+    pub fn from_json(doc: &Value) -> std::result::Result<Grouped, String> {
+        let obj = doc.as_object().ok_or("not a JSON object")?;
+        let schema = obj
+            .get("schema")
+            .map_or(Some(1), Value::as_u64)
+            .ok_or("`schema` is not a number")?;
+        if schema == 0 || schema > u64::from(SCHEMA) {
+            return Err(format!(
+                "unsupported report schema {schema} (this errscan reads 1 to {SCHEMA})"
+            ));
+        }
+        let group_by = match obj.get("group_by") {
+            None => DEFAULT_GROUP_BY.to_vec(),
+            Some(v) => {
+                let names: Vec<&str> = v
+                    .as_array()
+                    .ok_or("`group_by` is not an array")?
+                    .iter()
+                    .map(|n| n.as_str().ok_or("`group_by` holds a non-string"))
+                    .collect::<std::result::Result<_, _>>()?;
+                parse_group_by(&names.join(",")).map_err(|e| e.to_string())?
+            }
+        };
+        let summary_value = obj.get("summary").ok_or("no `summary`")?;
+        let summary: Summary = serde_json::from_value(summary_value.clone())
+            .map_err(|e| format!("bad `summary`: {e}"))?;
+        let rows_cut = summary_value
+            .get("rows_cut")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let with_code = group_by.contains(&GroupKey::Code);
+        let text = |row: &Map<String, Value>, field: &str| -> std::result::Result<String, String> {
+            match row.get(field) {
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(Value::Null) | None => Ok(String::new()),
+                Some(other) => Err(format!("field `{field}` is not a string: {other}")),
+            }
+        };
+        let mut rows = Vec::new();
+        for (i, r) in obj
+            .get("counts")
+            .and_then(Value::as_array)
+            .ok_or("no `counts` array")?
+            .iter()
+            .enumerate()
+        {
+            let row = r
+                .as_object()
+                .ok_or_else(|| format!("counts[{i}] is not an object"))?;
+            let key = group_by
+                .iter()
+                .map(|k| {
+                    row.get(k.name())
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("counts[{i}] lacks `{}`", k.name()))
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let count = row
+                .get("count")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("counts[{i}] lacks a numeric `count`"))?;
+            let notes = if with_code {
+                Some(Notes {
+                    name: text(row, "name")?,
+                    category: text(row, "category")?,
+                    vendor_category: text(row, "vendor_category")?,
+                    http_status: row
+                        .get("http_status")
+                        .and_then(Value::as_u64)
+                        .and_then(|s| u16::try_from(s).ok()),
+                    description: text(row, "description")?,
+                })
+            } else {
+                None
+            };
+            rows.push(Row { key, notes, count });
+        }
+        let mut g = Grouped {
+            group_by,
+            summary,
+            rows: Vec::new(),
+            rows_cut,
+        };
+        // Summed, so that a hand-edited report with repeated keys still adds up.
+        g.add_rows(rows);
+        Ok(g)
+    }
+}
+
+fn join(keys: &[GroupKey]) -> String {
+    keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keys() {
+        assert_eq!(parse_group_by("vendor,code").unwrap(), DEFAULT_GROUP_BY);
+        assert_eq!(
+            parse_group_by("code,hour").unwrap(),
+            [
+                GroupKey::Vendor,
+                GroupKey::Code,
+                GroupKey::Time(Granularity::Hour)
+            ]
+        );
+        assert_eq!(parse_group_by("category").unwrap(), [GroupKey::Category]);
+        assert!(parse_group_by("hour,day").is_err());
+        assert!(parse_group_by("vendor,vendor").is_err());
+        assert!(parse_group_by("colour")
+            .unwrap_err()
+            .to_string()
+            .contains("known: vendor"));
+        assert!(parse_group_by("").is_err());
+    }
+
+    fn grouped(rows: &[(&str, u64)]) -> Grouped {
+        Grouped {
+            group_by: vec![GroupKey::Category],
+            summary: Summary {
+                inputs: 1,
+                hits: rows.iter().map(|r| r.1).sum(),
+                ..Summary::default()
+            },
+            rows: rows
+                .iter()
+                .map(|(k, n)| Row {
+                    key: vec![k.to_string()],
+                    notes: None,
+                    count: *n,
+                })
+                .collect(),
+            rows_cut: 0,
+        }
+    }
+
+    #[test]
+    fn merge_sums_rows_and_summaries() {
+        let mut a = grouped(&[("token", 2), ("mfa", 1)]);
+        a.merge(grouped(&[("mfa", 5), ("billing", 1)])).unwrap();
+        let rows: Vec<(&str, u64)> = a
+            .rows
+            .iter()
+            .map(|r| (r.key[0].as_str(), r.count))
+            .collect();
+        assert_eq!(rows, [("mfa", 6), ("token", 2), ("billing", 1)]);
+        assert_eq!(a.summary.inputs, 2);
+        assert_eq!(a.summary.hits, 9);
+    }
+
+    #[test]
+    fn merge_refuses_other_keys() {
+        let mut a = grouped(&[]);
+        let mut b = grouped(&[]);
+        b.group_by = vec![GroupKey::Vendor];
+        assert!(a.merge(b).unwrap_err().to_string().contains("cannot merge"));
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut a = grouped(&[("token", 2), ("mfa", 1)]);
+        a.top(1);
+        let back = Grouped::from_json(&a.to_json()).unwrap();
+        assert_eq!(back, a);
+        assert!(Grouped::from_json(&serde_json::json!({"schema": 99}))
+            .unwrap_err()
+            .contains("schema"));
+    }
+}
