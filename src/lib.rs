@@ -27,6 +27,7 @@ pub mod chunk;
 pub mod counts;
 pub mod error;
 pub mod grouping;
+pub mod line_buffer;
 pub mod output;
 pub mod rules;
 pub mod scan;

@@ -87,7 +87,7 @@ pub struct Scratch {
     hits: Vec<Hit>,
     suppressed: Vec<(VendorId, Option<usize>)>,
     /// Per rule: reusable capture slots (a rule's groups are its own).
-    caps: Vec<Option<Captures>>,
+    caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
     found: Vec<(usize, usize, usize, usize)>,
 }
@@ -232,14 +232,16 @@ impl<'c> Matcher<'c> {
             if scratch.caps.len() < rules.len() {
                 scratch.caps.resize_with(rules.len(), || None);
             }
-            let caps = scratch.caps[ri].get_or_insert_with(|| rule.regex.create_captures());
+            // Each rule's own capture slots and search cache: no shared pool on the hot path.
+            let (caps, cache) = scratch.caps[ri]
+                .get_or_insert_with(|| (rule.regex.create_captures(), rule.regex.create_cache()));
             let found = &mut scratch.found;
             found.clear();
             if rule.at_anchor {
                 for &(r, pos) in &scratch.at {
                     if r == ri && pos <= line.len() {
                         let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
-                        rule.regex.search_captures(&input, caps);
+                        rule.regex.search_captures_with(cache, &input, caps);
                         push_match(caps, rule.code_group, found);
                     }
                 }
@@ -247,7 +249,7 @@ impl<'c> Matcher<'c> {
                 let mut from = 0;
                 while from <= line.len() {
                     rule.regex
-                        .search_captures(&RInput::new(line).range(from..), caps);
+                        .search_captures_with(cache, &RInput::new(line).range(from..), caps);
                     let Some(m) = caps.get_match() else { break };
                     push_match(caps, rule.code_group, found);
                     from = if m.is_empty() { m.end() + 1 } else { m.end() };

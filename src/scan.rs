@@ -17,6 +17,7 @@ use crate::catalog::Catalog;
 use crate::chunk;
 use crate::counts::{Counts, Extent, Summary, DEFAULT_UNKNOWN_CAP};
 use crate::error::{Error, Result};
+use crate::line_buffer::LineReader;
 use crate::rules::{CodeRef, Matcher, Scratch};
 use crate::source::{self, Input, MmapPolicy, Opened};
 use crate::timestamp::{self, Granularity};
@@ -199,47 +200,26 @@ impl<'c> Scanner<'c> {
             let _ = free_tx.send(Vec::new());
         }
         let (done_tx, done_rx) = unbounded::<(Counts, Extent)>();
-        let mut carry: Vec<u8> = Vec::new();
-        let mut read_total: u64 = 0;
+        let mut lines = LineReader::new(reader, block);
         let mut failure = None;
         self.pool.in_place_scope(|scope| {
             while let Ok(mut buf) = free_rx.recv() {
-                buf.clear();
-                buf.append(&mut carry);
-                let want = buf.len() + block;
-                let eof = match fill(reader, &mut buf, want) {
-                    Ok(eof) => eof,
-                    Err(e) => {
-                        failure = Some(Error::Partial {
-                            path: name.to_string(),
-                            offset: read_total + buf.len() as u64,
-                            message: format!("read failed ({e})"),
+                match lines.next_into(&mut buf, false) {
+                    Ok(true) => {
+                        let (free_tx, done_tx) = (free_tx.clone(), done_tx.clone());
+                        scope.spawn(move |_| {
+                            let mut counts = self.new_counts();
+                            let extent =
+                                self.scan_chunk(&buf, &mut Scratch::default(), &mut counts);
+                            let _ = done_tx.send((counts, extent));
+                            let _ = free_tx.send(buf);
                         });
-                        true
                     }
-                };
-                let cut = if eof {
-                    buf.len()
-                } else {
-                    chunk::complete_lines_end(&buf)
-                };
-                carry.extend_from_slice(&buf[cut..]);
-                buf.truncate(cut);
-                read_total += cut as u64;
-                if buf.is_empty() {
-                    // A line longer than a block: keep reading until it ends.
-                    let _ = free_tx.send(buf);
-                } else {
-                    let (free_tx, done_tx) = (free_tx.clone(), done_tx.clone());
-                    scope.spawn(move |_| {
-                        let mut counts = self.new_counts();
-                        let extent = self.scan_chunk(&buf, &mut Scratch::default(), &mut counts);
-                        let _ = done_tx.send((counts, extent));
-                        let _ = free_tx.send(buf);
-                    });
-                }
-                if eof {
-                    break;
+                    Ok(false) => break,
+                    Err(e) => {
+                        failure = Some(read_failure(name, lines.offset(), &e));
+                        break;
+                    }
                 }
             }
         });
@@ -353,34 +333,13 @@ impl<'c> Scanner<'c> {
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
         let mut scratch = Scratch::default();
+        let mut lines = LineReader::new(reader, self.config.block_size);
         let mut buf = Vec::new();
-        let mut carry = Vec::new();
-        let mut read_total = 0u64;
         loop {
-            buf.clear();
-            buf.append(&mut carry);
-            let want = buf.len() + self.config.block_size.max(1);
-            let (eof, failure) = match fill(reader, &mut buf, want) {
-                Ok(eof) => (eof, None),
-                Err(e) => (
-                    true,
-                    Some(Error::Partial {
-                        path: name.to_string(),
-                        offset: read_total + buf.len() as u64,
-                        message: format!("read failed ({e})"),
-                    }),
-                ),
-            };
-            let cut = if eof {
-                buf.len()
-            } else {
-                chunk::complete_lines_end(&buf)
-            };
-            carry.extend_from_slice(&buf[cut..]);
-            read_total += cut as u64;
-            extent += self.scan_chunk(&buf[..cut], &mut scratch, &mut counts);
-            if eof {
-                return (counts, extent, failure);
+            match lines.next_into(&mut buf, false) {
+                Ok(true) => extent += self.scan_chunk(&buf, &mut scratch, &mut counts),
+                Ok(false) => return (counts, extent, None),
+                Err(e) => return (counts, extent, Some(read_failure(name, lines.offset(), &e))),
             }
         }
     }
@@ -447,47 +406,28 @@ impl<'c> Scanner<'c> {
         name: &str,
         emit: &mut dyn FnMut(HitRecord) -> Result<()>,
     ) -> Result<(Extent, Option<Error>)> {
-        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-        let mut read = vec![0u8; 1 << 16];
-        let (mut offset, mut line_base) = (0u64, 0u64);
+        let mut lines = LineReader::new(reader, self.config.block_size);
+        let mut buf = Vec::new();
+        let mut line_base = 0u64;
         let mut extent = Extent::default();
-        let mut failure = None;
         loop {
-            let n = match reader.read(&mut read) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    failure = Some(Error::Partial {
-                        path: name.to_string(),
-                        offset: offset + buf.len() as u64,
-                        message: format!("read failed ({e})"),
-                    });
-                    0
+            let offset = lines.offset();
+            match lines.next_into(&mut buf, true) {
+                Ok(true) => {
+                    let (hits, newlines) = self.chunk_hits(&buf, 0);
+                    for mut h in hits {
+                        h.line += line_base;
+                        h.offset += offset;
+                        emit(h)?;
+                    }
+                    line_base += newlines;
+                    extent += Extent {
+                        bytes: buf.len() as u64,
+                        newlines,
+                    };
                 }
-            };
-            buf.extend_from_slice(&read[..n]);
-            let cut = if n == 0 {
-                buf.len()
-            } else {
-                chunk::complete_lines_end(&buf)
-            };
-            if cut > 0 {
-                let (hits, newlines) = self.chunk_hits(&buf[..cut], 0);
-                for mut h in hits {
-                    h.line += line_base;
-                    h.offset += offset;
-                    emit(h)?;
-                }
-                line_base += newlines;
-                offset += cut as u64;
-                extent += Extent {
-                    bytes: cut as u64,
-                    newlines,
-                };
-                buf.drain(..cut);
-            }
-            if n == 0 {
-                return Ok((extent, failure));
+                Ok(false) => return Ok((extent, None)),
+                Err(e) => return Ok((extent, Some(read_failure(name, lines.offset(), &e)))),
             }
         }
     }
@@ -512,20 +452,18 @@ impl Scanner<'_> {
         use crossbeam_channel::RecvTimeoutError;
         use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-        let (tx, rx) = bounded::<io::Result<Vec<u8>>>(4);
-        std::thread::spawn(move || loop {
-            let mut buf = vec![0u8; 1 << 16];
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buf.truncate(n);
-                    if tx.send(Ok(buf)).is_err() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = tx.send(Err(e));
+        // Blocks of whole lines, as they come; the offset reached travels with an error.
+        let (tx, rx) = bounded::<std::result::Result<Vec<u8>, (u64, io::Error)>>(4);
+        std::thread::spawn(move || {
+            let mut lines = LineReader::new(&mut *reader, 1 << 16);
+            loop {
+                let mut buf = Vec::new();
+                let sent = match lines.next_into(&mut buf, true) {
+                    Ok(true) => tx.send(Ok(buf)),
+                    Ok(false) => break,
+                    Err(e) => tx.send(Err((lines.offset(), e))),
+                };
+                if sent.is_err() {
                     break;
                 }
             }
@@ -538,9 +476,8 @@ impl Scanner<'_> {
         let mut window = Report::default();
         let mut counts = self.new_counts();
         let mut scratch = Scratch::default();
-        let mut pending: Vec<u8> = Vec::new();
-        let mut read_total = 0u64;
         let mut failure = None;
+        let mut last = None;
         let mut deadline = Instant::now() + every;
         let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
             window.summary.hits = counts.total();
@@ -560,20 +497,13 @@ impl Scanner<'_> {
         loop {
             match rx.recv_deadline(deadline) {
                 Ok(Ok(data)) => {
-                    pending.extend_from_slice(&data);
-                    let cut = chunk::complete_lines_end(&pending);
-                    let e = self.scan_chunk(&pending[..cut], &mut scratch, &mut counts);
+                    let e = self.scan_chunk(&data, &mut scratch, &mut counts);
                     window.summary.bytes += e.bytes;
                     window.summary.lines += e.newlines;
-                    read_total += cut as u64;
-                    pending.drain(..cut);
+                    last = data.last().copied();
                 }
-                Ok(Err(e)) => {
-                    failure = Some(Error::Partial {
-                        path: name.to_string(),
-                        offset: read_total + pending.len() as u64,
-                        message: format!("read failed ({e})"),
-                    });
+                Ok(Err((offset, e))) => {
+                    failure = Some(read_failure(name, offset, &e));
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -583,29 +513,21 @@ impl Scanner<'_> {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        if !pending.is_empty() {
-            let e = self.scan_chunk(&pending, &mut scratch, &mut counts);
-            window.summary.bytes += e.bytes;
-            window.summary.lines += e.newlines + 1;
-        }
+        // A last line without a newline is a line too.
+        window.summary.lines += u64::from(last.is_some_and(|b| b != b'\n'));
         window.summary.inputs = 1;
         close(&mut window, &mut counts)?;
         Ok(failure)
     }
 }
 
-/// Reads into `buf` until it holds `want` bytes or the reader ends; true at the end.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    while buf.len() < want {
-        let before = buf.len();
-        match reader.take((want - before) as u64).read_to_end(buf) {
-            Ok(0) => return Ok(true),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// The error for a stream that failed after `offset` good bytes.
+fn read_failure(name: &str, offset: u64, e: &io::Error) -> Error {
+    Error::Partial {
+        path: name.to_string(),
+        offset,
+        message: format!("read failed ({e})"),
     }
-    Ok(false)
 }
 
 /// A reader that remembers the last byte it passed on, to count a final line that lacks a
