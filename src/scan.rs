@@ -362,15 +362,8 @@ impl<'c> Scanner<'c> {
                     .collect()
             });
             for (range, (hits, newlines)) in group.iter().zip(results) {
-                for mut h in hits {
-                    h.line += line_base;
-                    emit(h)?;
-                }
+                extent += emit_in_place(hits, line_base, 0, range.len(), newlines, emit)?;
                 line_base += newlines;
-                extent += Extent {
-                    bytes: range.len() as u64,
-                    newlines,
-                };
             }
         }
         Ok(extent)
@@ -415,16 +408,8 @@ impl<'c> Scanner<'c> {
             match lines.next_into(&mut buf, true) {
                 Ok(true) => {
                     let (hits, newlines) = self.chunk_hits(&buf, 0);
-                    for mut h in hits {
-                        h.line += line_base;
-                        h.offset += offset;
-                        emit(h)?;
-                    }
+                    extent += emit_in_place(hits, line_base, offset, buf.len(), newlines, emit)?;
                     line_base += newlines;
-                    extent += Extent {
-                        bytes: buf.len() as u64,
-                        newlines,
-                    };
                 }
                 Ok(false) => return Ok((extent, None)),
                 Err(e) => return Ok((extent, Some(read_failure(name, lines.offset(), &e)))),
@@ -519,6 +504,27 @@ impl Scanner<'_> {
         close(&mut window, &mut counts)?;
         Ok(failure)
     }
+}
+
+/// Emits the hits of one chunk, moved from chunk-relative to input-relative line numbers and
+/// offsets; returns the chunk's extent.
+fn emit_in_place(
+    hits: Vec<HitRecord>,
+    line_base: u64,
+    offset_base: u64,
+    bytes: usize,
+    newlines: u64,
+    emit: &mut dyn FnMut(HitRecord) -> Result<()>,
+) -> Result<Extent> {
+    for mut h in hits {
+        h.line += line_base;
+        h.offset += offset_base;
+        emit(h)?;
+    }
+    Ok(Extent {
+        bytes: bytes as u64,
+        newlines,
+    })
 }
 
 /// The error for a stream that failed after `offset` good bytes.

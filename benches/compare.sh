@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Whole-process timings of errscan beside ripgrep and coreutils on the same generated log, the
+# figures of README's performance section. Needs ripgrep and hyperfine on PATH
+# (apt-get install ripgrep hyperfine). Usage: benches/compare.sh [SIZE] (default 1GiB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1GiB}
+dir=${BENCH_DIR:-/tmp/errscan-bench}
+mkdir -p "$dir"
+log=$dir/mixed-$size.log
+cargo build --release --quiet --bin errscan --example gen_mixed_log
+if [ ! -f "$log" ]; then
+  ./target/release/examples/gen_mixed_log "$size" "$log" "$dir/mixed-$size.expected.csv"
+fi
+gzip -1 -c "$log" > "$log.gz"
+zstd -q -f -1 "$log" -o "$log.zst" 2>/dev/null || true
+errscan=./target/release/errscan
+# Warm the page cache, then check the result before timing it.
+cat "$log" > /dev/null
+$errscan scan -f csv "$log" > "$dir/out.csv"
+python3 - "$dir/mixed-$size.expected.csv" "$dir/out.csv" <<'EOF'
+import csv, sys
+exp = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[1]))}
+got = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[2]))}
+bad = {k for k in exp.keys() | got.keys() if exp.get(k) != got.get(k)}
+print(f"errscan counts: {sum(got.values())} hits, {len(bad)} (vendor, code) rows differ from the generator's truth")
+sys.exit(1 if bad else 0)
+EOF
+families=(-e 'E0000[0-9]{3}' -e 'Stormpath [0-9]{4,5}' -e '"code":\s*"?[0-9]+' -e 'error=[a-z_]+'
+          -e '"error":\s*"[a-z_]+"' -e 'errorCode=[0-9]{5}' -e '(Operation\.Failure|Params\.(Blank|Illegal|Exist))[.A-Za-z]*'
+          -e '"stat":\s*"error"')
+rg_families="rg --count-matches $(printf "%q " "${families[@]}") $log"
+hyperfine --warmup 1 --runs ${RUNS:-5} --export-markdown "$dir/timings.md" \
+  -n 'cat >/dev/null' "cat $log > /dev/null" \
+  -n 'wc -l' "wc -l $log" \
+  -n 'rg --count-matches, 8 families' "$rg_families" \
+  -n 'errscan scan (mmap)' "$errscan scan -f csv --mmap always $log" \
+  -n 'errscan scan -j1 (mmap)' "$errscan scan -f csv --mmap always -j1 $log" \
+  -n 'cat | errscan scan (stdin)' "cat $log | $errscan scan -f csv" \
+  -n 'errscan scan file.gz' "$errscan scan -f csv $log.gz" \
+  -n 'zcat | errscan scan' "zcat $log.gz | $errscan scan -f csv" \
+  -n 'zcat >/dev/null' "zcat $log.gz > /dev/null"
+cat "$dir/timings.md"
+echo "peak memory, stdin:"
+/usr/bin/time -f '%M KB max RSS, %e s' sh -c "cat $log | $errscan scan -f csv > /dev/null"
