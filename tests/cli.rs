@@ -238,6 +238,11 @@ fn snapshot_ndjson() {
 }
 
 #[test]
+fn snapshot_hits_ndjson() {
+    insta::assert_snapshot!(scan_okta("ndjson", &["--hits"]));
+}
+
+#[test]
 fn snapshot_table_fits_80_columns() {
     let text = scan_okta("table", &[]);
     for line in text.lines() {

@@ -19,6 +19,9 @@ const FRAGMENTS: &[&str] = &[
     "redirect ?error=invalid_grant&error_description=x",
     r#"{"error":"login_failed"}"#,
     "port 17002 took 2001 ms pid=20015 0xE0000242",
+    "2026-11-21T03:14:07Z ",
+    "2026-11-21 04:59:59,123 ",
+    "Nov 22 13:00:00 host ",
     r#""GET / HTTP/1.1" 500 2326"#,
     "E0000",
     "Operation.Failure",
@@ -111,5 +114,68 @@ proptest! {
         let mut streamed = Counts::new(cat.entries().len());
         s.hits_stream(&mut &data[..], "<test>", &mut |h| { streamed.add(&h.code); Ok(()) }).unwrap();
         prop_assert_eq!(&streamed, &counts);
+    }
+}
+
+fn report_of(s: &Scanner<'_>, name: &str, data: &[u8]) -> errscan::Report {
+    let (counts, extent) = s.scan_bytes(data);
+    errscan::Report {
+        summary: errscan::Summary {
+            inputs: 1,
+            bytes: extent.bytes,
+            lines: extent.newlines + u64::from(data.last().is_some_and(|b| *b != b'\n')),
+            hits: counts.total(),
+            unknown: counts.unknown_total(),
+            ..Default::default()
+        },
+        counts: vec![(name.to_string(), counts)],
+    }
+}
+
+const GROUPINGS: &[&str] = &[
+    "vendor,code",
+    "category",
+    "vendor_category",
+    "file,vendor",
+    "vendor,code,hour",
+    "category,day",
+    "file,code,minute",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// merge(scan(A), scan(B)) == scan(A and B), for every grouping, in either order.
+    #[test]
+    fn merging_reports_equals_scanning_everything(
+        a in log(),
+        b in log(),
+        g in 0..GROUPINGS.len(),
+    ) {
+        let cat = Catalog::embedded().unwrap();
+        let keys = errscan::grouping::parse_group_by(GROUPINGS[g]).unwrap();
+        let time = keys.iter().find_map(|k| match k {
+            errscan::GroupKey::Time(t) => Some(*t),
+            _ => None,
+        });
+        let config = ScanConfig { threads: 1, time, year: 2026, ..ScanConfig::default() };
+        let s = Scanner::new(Matcher::new(&cat, None).unwrap(), config).unwrap();
+        let ra = report_of(&s, "a.log", &a);
+        let rb = report_of(&s, "b.log", &b);
+        let mut both = ra.clone();
+        both.summary += &rb.summary;
+        both.counts.extend(rb.counts.clone());
+        let expected = errscan::Grouped::from_report(&cat, &both, &keys);
+
+        let mut ab = errscan::Grouped::from_report(&cat, &ra, &keys);
+        ab.merge(errscan::Grouped::from_report(&cat, &rb, &keys)).unwrap();
+        prop_assert_eq!(&ab, &expected);
+        let mut ba = errscan::Grouped::from_report(&cat, &rb, &keys);
+        ba.merge(errscan::Grouped::from_report(&cat, &ra, &keys)).unwrap();
+        prop_assert_eq!(&ba.rows, &expected.rows);
+        // And through the JSON a report is written as.
+        let mut from_json = errscan::Grouped::from_json(&errscan::Grouped::from_report(&cat, &ra, &keys).to_json()).unwrap();
+        from_json.merge(errscan::Grouped::from_json(&errscan::Grouped::from_report(&cat, &rb, &keys).to_json()).unwrap()).unwrap();
+        prop_assert_eq!(&from_json.rows, &expected.rows);
     }
 }
