@@ -310,9 +310,9 @@ impl Catalog {
     /// When the directory cannot be read, holds no pattern file, or a file is broken; the error
     /// names the file and line.
     pub fn from_dir(dir: &Path) -> Result<Catalog> {
-        let read_err = |source| Error::PatternDir {
+        let read_err = |cause| Error::PatternDir {
             path: dir.to_path_buf(),
-            source,
+            cause,
         };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(read_err)? {

@@ -343,7 +343,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     let walk_failed = walk_errors.len();
     if args.hits || args.every.is_some() {
         for e in &walk_errors {
-            eprintln!("errscan: {e}");
+            warn(&e);
         }
     }
     if args.hits {
@@ -372,7 +372,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         let _ = ticker.join();
     }
     for e in &report.summary.errors {
-        eprintln!("errscan: {e}");
+        warn(&e);
     }
     let mut grouped = Grouped::from_report(&cat, &report, &group_by);
     if let Some(n) = args.top {
@@ -399,6 +399,25 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     Ok(outcome(report.summary.errors.len()))
 }
 
+/// Prints a message on stderr, with control characters from paths or logs escaped so that
+/// they cannot move the cursor or recolour the terminal.
+pub fn warn(message: &dyn std::fmt::Display) {
+    eprintln!("errscan: {}", printable(&message.to_string()));
+}
+
+/// `text` with every control character but none other written as an escape (`\u{1b}`).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn outcome(errors: usize) -> Outcome {
     if errors == 0 {
         Outcome::Clean
@@ -407,10 +426,10 @@ fn outcome(errors: usize) -> Outcome {
     }
 }
 
-fn stdout_error(source: std::io::Error) -> errscan::Error {
+fn stdout_error(cause: std::io::Error) -> errscan::Error {
     errscan::Error::Output {
         path: "<stdout>".into(),
-        source,
+        cause,
     }
 }
 
@@ -456,9 +475,9 @@ fn write_output(
         })?;
     let mut out = std::io::BufWriter::new(tmp);
     write(&mut out).map_err(|e| match e {
-        errscan::Error::Output { source, .. } => errscan::Error::Output {
+        errscan::Error::Output { cause, .. } => errscan::Error::Output {
             path: shown.clone(),
-            source,
+            cause,
         },
         other => other,
     })?;
@@ -560,7 +579,7 @@ fn scan_windows(
     match result {
         Ok(None) => Ok(Outcome::Clean),
         Ok(Some(e)) => {
-            eprintln!("errscan: {e}");
+            warn(&e);
             Ok(Outcome::InputErrors)
         }
         Err(e) => Err(e.into()),
@@ -598,7 +617,7 @@ fn print_hits(
                     output::write_hit(out, cat, &name, &h)?;
                     out.flush().map_err(|e| errscan::Error::Output {
                         path: "<stdout>".into(),
-                        source: e,
+                        cause: e,
                     })
                 };
                 scanner
@@ -609,13 +628,13 @@ fn print_hits(
         match result {
             Ok(None) => {}
             Ok(Some(e)) => {
-                eprintln!("errscan: {e}");
+                warn(&e);
                 failed += 1;
             }
             Err(e) if e.is_broken_pipe() => return Err(e.into()),
             Err(e @ errscan::Error::Output { .. }) => return Err(e.into()),
             Err(e) => {
-                eprintln!("errscan: {e}");
+                warn(&e);
                 failed += 1;
             }
         }

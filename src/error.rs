@@ -17,20 +17,20 @@ pub enum Error {
         message: String,
     },
     /// A pattern directory could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     PatternDir {
         /// The directory.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// An input could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Input {
         /// The input path (`<stdin>` for standard input).
         path: String,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// An input was only partly readable (for example a file truncated while it was read); the
     /// bytes before `offset` were scanned and counted.
@@ -44,12 +44,12 @@ pub enum Error {
         message: String,
     },
     /// An output could not be written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Output {
         /// Where the output was going (`<stdout>` for standard output).
         path: String,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The command line asked for something the library cannot do.
     #[error("{0}")]
@@ -78,7 +78,7 @@ impl Error {
     /// not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Output { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::Output { cause, .. } => cause.kind() == std::io::ErrorKind::BrokenPipe,
             _ => false,
         }
     }

@@ -60,41 +60,42 @@ impl<'a> LineReader<'a> {
     pub fn next_into(&mut self, buf: &mut Vec<u8>, live: bool) -> io::Result<bool> {
         buf.clear();
         buf.append(&mut self.carry);
+        // `buf[..filled]` holds data; the rest is zeroed room for reads, grown (and zeroed)
+        // once rather than before every read: a pipe gives 64 KiB at a time.
+        let mut filled = buf.len();
         // The carry holds no newline (it is the start of one line): only new bytes are
         // searched for one.
         let mut checked = 0;
         let mut has_newline = false;
-        let mut target = buf.len() + self.block;
+        let mut target = filled + self.block;
         while !self.eof {
-            has_newline = has_newline || memchr(b'\n', &buf[checked..]).is_some();
-            checked = buf.len();
-            if has_newline && (live || buf.len() >= target) {
+            has_newline = has_newline || memchr(b'\n', &buf[checked..filled]).is_some();
+            checked = filled;
+            if has_newline && (live || filled >= target) {
                 break;
             }
-            if !has_newline && buf.len() >= self.max_line {
+            if !has_newline && filled >= self.max_line {
                 break;
             }
-            if buf.len() >= target {
+            if filled >= target {
                 // One long line so far: read on until it ends.
-                target = buf.len() + self.block;
+                target = filled + self.block;
             }
-            let want = if live { LIVE_READ } else { target - buf.len() };
-            let len = buf.len();
-            buf.resize(len + want, 0);
-            match self.inner.read(&mut buf[len..]) {
-                Ok(0) => {
-                    buf.truncate(len);
-                    self.eof = true;
-                }
-                Ok(n) => buf.truncate(len + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
+            let end = if live { filled + LIVE_READ } else { target };
+            if buf.len() < end {
+                buf.resize(end, 0);
+            }
+            match self.inner.read(&mut buf[filled..end]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    buf.truncate(len);
                     self.error = Some(e);
                     self.eof = true;
                 }
             }
         }
+        buf.truncate(filled);
         let cut = if self.eof {
             buf.len()
         } else {

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("errscan: {e:#}");
+            eprintln!("errscan: {}", cli::printable(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

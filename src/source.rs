@@ -156,13 +156,13 @@ fn sniff(head: &[u8]) -> Kind {
 /// decoded; the error names the path.
 pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
     match input {
-        Input::Stdin => stream(io::stdin()).map_err(|source| Error::Input {
+        Input::Stdin => stream(io::stdin()).map_err(|cause| Error::Input {
             path: input.name(),
-            source,
+            cause,
         }),
-        Input::Path(path) => open_path(path, policy).map_err(|source| Error::Input {
+        Input::Path(path) => open_path(path, policy).map_err(|cause| Error::Input {
             path: path.display().to_string(),
-            source,
+            cause,
         }),
     }
 }

@@ -173,7 +173,7 @@ fn walk_error(root: &Path, e: walkdir::Error) -> Error {
     };
     Error::Input {
         path: path.display().to_string(),
-        source,
+        cause: source,
     }
 }
 

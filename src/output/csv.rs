@@ -18,6 +18,20 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// Turns a csv writer error into an output error, keeping the I/O error itself (not wrapped
+/// in `ErrorKind::Other`), so that a closed pipe is still recognised as one.
+pub(crate) fn write_error(e: ::csv::Error) -> crate::error::Error {
+    let io = if e.is_io_error() {
+        match e.into_kind() {
+            ::csv::ErrorKind::Io(io) => io,
+            other => std::io::Error::other(format!("{other:?}")),
+        }
+    } else {
+        std::io::Error::other(e)
+    };
+    stdout_error(io)
+}
+
 /// Writes a header and text rows, neutralising every cell.
 ///
 /// # Errors
@@ -26,11 +40,10 @@ pub fn write_records(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>])
     let mut w = ::csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
-    let fail = |e: ::csv::Error| stdout_error(std::io::Error::other(e));
-    w.write_record(header).map_err(fail)?;
+    w.write_record(header).map_err(write_error)?;
     for row in rows {
         w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
-            .map_err(fail)?;
+            .map_err(write_error)?;
     }
     w.flush().map_err(stdout_error)
 }
@@ -56,5 +69,21 @@ mod tests {
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("E0000011"), "E0000011");
         assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_closed_pipe() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        let rows = vec![vec!["x".repeat(1 << 16)]];
+        let e = write_records(&mut Closed, &["a"], &rows).unwrap_err();
+        assert!(e.is_broken_pipe(), "{e}");
     }
 }

@@ -214,7 +214,7 @@ pub fn write_window(
             let mut w = ::csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(out);
-            let fail = |e: ::csv::Error| stdout_error(std::io::Error::other(e));
+            let fail = csv::write_error;
             if header {
                 let mut cols = vec!["window_end"];
                 cols.extend(report.columns());
@@ -258,9 +258,9 @@ pub(crate) fn summary_line(s: &Summary, rows_cut: u64) -> String {
 }
 
 /// Wraps an I/O error on standard output.
-pub(crate) fn stdout_error(source: std::io::Error) -> Error {
+pub(crate) fn stdout_error(cause: std::io::Error) -> Error {
     Error::Output {
         path: "<stdout>".to_string(),
-        source,
+        cause,
     }
 }
