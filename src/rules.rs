@@ -86,6 +86,7 @@ pub struct Scratch {
     at: Vec<(usize, usize)>,
     hits: Vec<Hit>,
     suppressed: Vec<(VendorId, Option<usize>)>,
+    vendors_seen: Vec<VendorId>,
     /// Per rule: reusable capture slots (a rule's groups are its own).
     caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
@@ -303,7 +304,10 @@ impl<'c> Matcher<'c> {
     fn settle(&self, scratch: &mut Scratch) {
         let cat = self.catalog;
         let Scratch {
-            hits, suppressed, ..
+            hits,
+            suppressed,
+            vendors_seen,
+            ..
         } = scratch;
         // Success entries are catalogued but never counted. The rules of a suppressed vendor
         // lose their hits (wherever those were attributed) to the envelope rule of another
@@ -317,25 +321,12 @@ impl<'c> Matcher<'c> {
                     .iter()
                     .any(|&(v, r)| v == vendor && r.is_none_or(|r| r == h.rule))
         });
-        // A fallback rule speaks only when no other rule of its vendor did.
-        if hits.iter().any(|h| rules[h.rule].fallback) {
-            let primary: Vec<VendorId> = hits
-                .iter()
-                .filter(|h| !rules[h.rule].fallback)
-                .map(|h| h.code.vendor(cat))
-                .collect();
-            hits.retain(|h| !(rules[h.rule].fallback && primary.contains(&h.code.vendor(cat))));
-        }
-        // A generic type code gives way to a specific code of the same vendor.
-        let generic = |h: &Hit| h.code.entry().is_some_and(|id| cat.entry(id).generic);
-        if hits.iter().any(generic) {
-            let specific: Vec<VendorId> = hits
-                .iter()
-                .filter(|h| !generic(h))
-                .map(|h| h.code.vendor(cat))
-                .collect();
-            hits.retain(|h| !(generic(h) && specific.contains(&h.code.vendor(cat))));
-        }
+        // A fallback rule speaks only when no other rule of its vendor did, and a generic
+        // type code gives way to a specific code of the same vendor.
+        give_way(cat, hits, vendors_seen, |h| rules[h.rule].fallback);
+        give_way(cat, hits, vendors_seen, |h| {
+            h.code.entry().is_some_and(|id| cat.entry(id).generic)
+        });
         if let Some(vendors) = &self.vendors {
             hits.retain(|h| vendors.contains(&h.code.vendor(cat)));
         }
@@ -379,6 +370,21 @@ impl<'c> Matcher<'c> {
             code: text.into(),
         })
     }
+}
+
+/// Drops the `weak` hits of every vendor that also has a hit that is not weak.
+fn give_way(
+    cat: &Catalog,
+    hits: &mut Vec<Hit>,
+    strong: &mut Vec<VendorId>,
+    weak: impl Fn(&Hit) -> bool,
+) {
+    if !hits.iter().any(&weak) {
+        return;
+    }
+    strong.clear();
+    strong.extend(hits.iter().filter(|h| !weak(h)).map(|h| h.code.vendor(cat)));
+    hits.retain(|h| !(weak(h) && strong.contains(&h.code.vendor(cat))));
 }
 
 /// Records the (whole match, code group) spans of a successful search.
