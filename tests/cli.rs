@@ -596,3 +596,55 @@ fn help_explains_every_scan_flag_with_an_example() {
     }
     assert!(help.matches("Example").count() >= 12, "{help}");
 }
+
+/// Spawns `errscan` with the arguments and a pipe on stdin, writes `input` without closing the
+/// pipe, and returns the first line it prints within 10 s (the pipe is still open then).
+fn first_line_while_stdin_open(args: &[&str], input: &[u8]) -> Option<String> {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("errscan"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(std::time::Duration::from_secs(10)).ok();
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    line
+}
+
+#[test]
+fn hits_on_a_pipe_are_written_as_soon_as_their_line_is_read() {
+    let line = first_line_while_stdin_open(
+        &["scan", "--hits"],
+        b"2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided), ErrorId oae1\n",
+    )
+    .expect("no hit printed while the pipe was open");
+    let hit: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(hit["code"], "E0000011");
+    assert_eq!(hit["line"], 1);
+}
+
+#[test]
+fn every_closes_windows_while_the_stream_stays_open() {
+    let line = first_line_while_stdin_open(
+        &["scan", "--every", "1s"],
+        b"HTTP 400, Stormpath 2001 (http://docs.stormpath.com/errors/2001): exists\n",
+    )
+    .expect("no window printed while the pipe was open");
+    let row: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(row["vendor"], "stormpath");
+    assert_eq!(row["code"], "2001");
+    assert_eq!(row["count"], 1);
+}
