@@ -114,15 +114,16 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
-    /// Worker threads. By default, one per core. Example: `-j 2`.
+    /// Worker threads, at most 1024. By default, one per core. Example: `-j 2`.
     #[arg(
         short = 'j',
         long,
         value_name = "N",
         default_value_t = 0,
-        hide_default_value = true
+        hide_default_value = true,
+        value_parser = clap::value_parser!(u16).range(0..=1024)
     )]
-    pub threads: usize,
+    pub threads: u16,
 
     /// Load the catalog and rules from this directory of *.toml pattern files instead of the
     /// built-in one. Example: `--patterns ./my-patterns`.
@@ -313,7 +314,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     };
     let progress_bytes = Arc::new(AtomicU64::new(0));
     let config = ScanConfig {
-        threads: args.threads,
+        threads: usize::from(args.threads),
         chunk_size: args.chunk_size.max(1),
         mmap: config_mmap(args.mmap),
         time: group_by.iter().find_map(|k| match k {

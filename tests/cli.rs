@@ -648,3 +648,13 @@ fn every_closes_windows_while_the_stream_stays_open() {
     assert_eq!(row["code"], "2001");
     assert_eq!(row["count"], 1);
 }
+
+#[test]
+fn an_absurd_thread_count_is_a_usage_error_not_a_crash() {
+    errscan()
+        .args(["scan", "-j", "1000000", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("1024"));
+}
