@@ -167,6 +167,8 @@ pub struct Rule {
     /// The regex whose `code` group captures the code: searched in the whole line, or, with
     /// `at_anchor`, matched only where one of the rule's anchors starts.
     pub regex: regex_automata::meta::Regex,
+    /// `regex` as written in the pattern file.
+    pub pattern: String,
     /// Index of the `code` group in `regex`.
     pub code_group: usize,
     /// Whether `regex` is matched at anchor positions only (much cheaper than a search of the
@@ -193,6 +195,10 @@ pub struct Rule {
     pub origin: String,
 }
 
+/// Code (or name) to entry, for one vendor. Looked up once per hit, with short keys: a fast
+/// fixed-seed hash rather than the default DoS-resistant one (the keys come from the catalog).
+type CodeMap = HashMap<Box<str>, EntryId, foldhash::fast::FixedState>;
+
 /// The loaded catalog: vendors, entries and rules.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -200,9 +206,9 @@ pub struct Catalog {
     entries: Vec<Entry>,
     rules: Vec<Rule>,
     /// Per vendor: code -> entry.
-    by_code: Vec<HashMap<Box<str>, EntryId>>,
+    by_code: Vec<CodeMap>,
     /// Per vendor: documented name -> first entry with that name.
-    by_name: Vec<HashMap<Box<str>, EntryId>>,
+    by_name: Vec<CodeMap>,
 }
 
 #[derive(Deserialize)]
@@ -462,8 +468,8 @@ impl Catalog {
         }
         let vendor = VendorId::try_from(self.vendors.len())
             .map_err(|_| Error::pattern(file, vline, "too many vendors"))?;
-        self.by_code.push(HashMap::new());
-        self.by_name.push(HashMap::new());
+        self.by_code.push(CodeMap::default());
+        self.by_name.push(CodeMap::default());
         self.vendors.push(Vendor {
             id: vdef.id,
             name: vdef.name,
@@ -598,6 +604,7 @@ impl Catalog {
                     id: r.id,
                     anchors: r.anchors,
                     regex,
+                    pattern: r.regex,
                     code_group,
                     at_anchor: r.at_anchor,
                     lookup: r.lookup,
@@ -687,16 +694,26 @@ impl Catalog {
 
 /// Compiles a rule's main regex for the hot path, with the same syntax as [`compile_regex`].
 fn compile_engine(pattern: &str) -> std::result::Result<regex_automata::meta::Regex, String> {
-    use regex_automata::{meta, util::syntax};
-    meta::Builder::new()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(
-            meta::Config::new()
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
-        )
-        .build(pattern)
-        .map_err(|e| e.to_string())
+    engine_builder().build(pattern).map_err(|e| e.to_string())
+}
+
+/// A builder of hot-path regexes with the syntax and size limits of [`compile_regex`].
+pub(crate) fn engine_builder() -> regex_automata::meta::Builder {
+    use regex_automata::meta;
+    let mut builder = meta::Builder::new();
+    builder.syntax(engine_syntax()).configure(
+        meta::Config::new()
+            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+            .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
+    );
+    builder
+}
+
+/// The syntax of pattern-file regexes: bytes, ASCII classes.
+pub(crate) fn engine_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
 }
 
 /// Compiles a pattern-file regex: byte-oriented, ASCII classes (`\d` is `[0-9]`, `\b` an ASCII

@@ -23,7 +23,8 @@ pub const FOLDED_CODE: &str = "(other)";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counts {
     known: Vec<u64>,
-    other: HashMap<(CodeRef, Option<i64>), u64>,
+    /// Keyed with a fast hash; randomly seeded, as unknown codes come from the logs.
+    other: HashMap<(CodeRef, Option<i64>), u64, foldhash::fast::RandomState>,
     unknown_cap: usize,
     distinct_unknown: usize,
     folded: u64,
@@ -40,7 +41,7 @@ impl Counts {
     pub fn new(entries: usize) -> Counts {
         Counts {
             known: vec![0; entries],
-            other: HashMap::new(),
+            other: HashMap::default(),
             unknown_cap: DEFAULT_UNKNOWN_CAP,
             distinct_unknown: 0,
             folded: 0,

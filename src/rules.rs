@@ -9,9 +9,9 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, Input as RInput};
+use regex_automata::{meta, Anchored, Input as RInput, PatternSet};
 
-use crate::catalog::{Catalog, EntryId, Rule, VendorId};
+use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
 
 /// What a hit refers to: a catalog entry, or a code the catalog lacks.
@@ -91,6 +91,8 @@ pub struct Scratch {
     caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
     found: Vec<(usize, usize, usize, usize)>,
+    /// Per rule: the search cache of its attribution regex, and its match set.
+    attribution: Vec<Option<(meta::Cache, PatternSet)>>,
 }
 
 /// The compiled rules of a catalog.
@@ -101,8 +103,17 @@ pub struct Matcher<'c> {
     /// For each anchor pattern, the rules it triggers, with the offset in the anchor where
     /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one).
     anchor_rules: Vec<Vec<(usize, usize)>>,
+    /// For each anchor pattern, where in it the search for the next anchor resumes: the
+    /// first offset at which another anchor could start and run past its end (its length
+    /// when none can), so that overlapping anchors are found and nothing is searched twice.
+    resume: Vec<usize>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
+    /// Per rule: how its code is taken from a match at an anchor.
+    capture: Vec<Capture>,
+    /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
+    /// `i`-th condition), so that a line is scanned once for all of them.
+    attribution: Vec<Option<meta::Regex>>,
 }
 
 impl<'c> Matcher<'c> {
@@ -136,16 +147,53 @@ impl<'c> Matcher<'c> {
                 }
             }
         }
+        let resume = literals
+            .iter()
+            .map(|outer| {
+                (1..outer.len())
+                    .find(|&k| {
+                        let tail = &outer.as_bytes()[k..];
+                        literals
+                            .iter()
+                            .any(|q| q.len() > tail.len() && q.as_bytes().starts_with(tail))
+                    })
+                    .unwrap_or(outer.len().max(1))
+            })
+            .collect();
         let anchors = AhoCorasickBuilder::new()
             // Leftmost-longest lets the crate search with its SIMD packed searcher alone.
             .match_kind(MatchKind::LeftmostLongest)
             .build(&literals)
             .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
+        let capture = catalog
+            .rules()
+            .iter()
+            .map(|r| Capture::of(&r.pattern))
+            .collect();
+        let attribution = catalog
+            .rules()
+            .iter()
+            .map(|r| {
+                if r.attribute.is_empty() {
+                    return Ok(None);
+                }
+                let whens: Vec<&str> = r.attribute.iter().map(|(_, w)| w.as_str()).collect();
+                catalog::engine_builder()
+                    .build_many(&whens)
+                    .map(Some)
+                    .map_err(|e| {
+                        Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Matcher {
             catalog,
             anchors,
             anchor_rules,
+            resume,
             vendors,
+            capture,
+            attribution,
         })
     }
 
@@ -164,23 +212,27 @@ impl<'c> Matcher<'c> {
         let rules = self.catalog.rules().len();
         scratch.triggered.clear();
         scratch.triggered.resize(rules, false);
+        let find = |from: usize| self.anchors.find(Input::new(hay).span(from..hay.len()));
+        // One pass of the automaton over the whole haystack: the search that passes the end
+        // of a line yields the first anchor of a later line.
         let mut pos = 0;
-        while pos < hay.len() {
-            // The leftmost anchor from `pos`: no anchor starts between its line's start and it.
-            let Some(m) = self.anchors.find(Input::new(hay).span(pos..hay.len())) else {
-                break;
-            };
+        let mut next = find(0);
+        while let Some(m) = next {
+            // No anchor starts between `pos` and `m`, so `m` is its line's first.
             let start = memrchr(b'\n', &hay[pos..m.start()]).map_or(pos, |i| pos + i + 1);
             let nl = memchr(b'\n', &hay[m.end()..]).map_or(hay.len(), |i| m.end() + i);
-            // Every anchor of the line: searching again one byte after each match start also
-            // finds anchors that overlap the previous one.
-            let mut found = Some(m);
-            while let Some(a) = found {
-                for &(ri, offset) in &self.anchor_rules[a.pattern().as_usize()] {
+            let mut a = m;
+            loop {
+                let pattern = a.pattern().as_usize();
+                for &(ri, offset) in &self.anchor_rules[pattern] {
                     scratch.triggered[ri] = true;
                     scratch.at.push((ri, a.start() + offset - start));
                 }
-                found = self.anchors.find(Input::new(hay).span(a.start() + 1..nl));
+                next = find(a.start() + self.resume[pattern]);
+                match next {
+                    Some(b) if b.start() < nl => a = b,
+                    _ => break,
+                }
             }
             self.finish_line(hay, start, nl, scratch, &mut sink);
             pos = nl + 1;
@@ -223,16 +275,30 @@ impl<'c> Matcher<'c> {
         let rules = self.catalog.rules();
         scratch.hits.clear();
         scratch.suppressed.clear();
+        if scratch.caps.len() < rules.len() {
+            scratch.caps.resize_with(rules.len(), || None);
+            scratch.attribution.resize_with(rules.len(), || None);
+        }
         for (ri, rule) in rules.iter().enumerate() {
-            // The rule's own regex first: it fails fast on most lines, the envelope checks
-            // run only when it matched.
             if !scratch.triggered[ri] {
                 continue;
             }
-            let before = scratch.hits.len();
-            if scratch.caps.len() < rules.len() {
-                scratch.caps.resize_with(rules.len(), || None);
+            // A rule whose hits an earlier rule has already claimed for this line has
+            // nothing to add (unless its own hits would suppress others).
+            if rule.suppresses.is_empty()
+                && scratch
+                    .suppressed
+                    .iter()
+                    .any(|&(v, r)| v == rule.vendor && r.is_none_or(|r| r == ri))
+            {
+                continue;
             }
+            // The envelope before the rule's own regex: one search of the line rules out most
+            // candidates of the rules that have one (`"code"` is everywhere).
+            if rule.require.as_ref().is_some_and(|r| !r.is_match(line)) {
+                continue;
+            }
+            let before = scratch.hits.len();
             // Each rule's own capture slots and search cache: no shared pool on the hot path.
             let (caps, cache) = scratch.caps[ri]
                 .get_or_insert_with(|| (rule.regex.create_captures(), rule.regex.create_cache()));
@@ -240,11 +306,26 @@ impl<'c> Matcher<'c> {
             found.clear();
             if rule.at_anchor {
                 for &(r, pos) in &scratch.at {
-                    if r == ri && pos <= line.len() {
-                        let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
-                        rule.regex.search_captures_with(cache, &input, caps);
-                        push_match(caps, rule.code_group, found);
+                    if r != ri || pos > line.len() {
+                        continue;
                     }
+                    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+                    if self.capture[ri] != Capture::OnePass {
+                        // A DFA finds where the match ends (or that there is none) far more
+                        // cheaply than the backtracker that captures would take.
+                        let Some(end) = rule.regex.search_half_with(cache, &input) else {
+                            continue;
+                        };
+                        let end = end.offset();
+                        if self.capture[ri] == Capture::WholeMatch {
+                            found.push((pos, end, pos, end));
+                            continue;
+                        }
+                        // Look-around still sees past the shortened span's end.
+                        input.set_end(end);
+                    }
+                    rule.regex.search_captures_with(cache, &input, caps);
+                    push_match(caps, rule.code_group, found);
                 }
             } else {
                 let mut from = 0;
@@ -271,15 +352,17 @@ impl<'c> Matcher<'c> {
                     keep
                 });
             }
-            // The envelope checks run only once the rule's own regex matched.
-            if found.is_empty() || !envelope_ok(rule, line) {
+            if found.is_empty() || rule.reject.as_ref().is_some_and(|r| r.is_match(line)) {
                 continue;
             }
-            let attributed = rule
-                .attribute
-                .iter()
-                .find(|(_, when)| when.is_match(line))
-                .map(|(v, _)| *v);
+            let attributed = self.attribution[ri].as_ref().and_then(|re| {
+                // The first condition, in the rule's order, that the line meets.
+                let (cache, set) = scratch.attribution[ri]
+                    .get_or_insert_with(|| (re.create_cache(), PatternSet::new(re.pattern_len())));
+                set.clear();
+                re.which_overlapping_matches_with(cache, &RInput::new(line), set);
+                set.iter().next().map(|p| rule.attribute[p.as_usize()].0)
+            });
             for &(ws, we, cs, ce) in found.iter() {
                 if let Some(code_ref) = self.resolve(rule, attributed, &line[cs..ce]) {
                     scratch.hits.push(Hit {
@@ -394,7 +477,53 @@ fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize,
     }
 }
 
-fn envelope_ok(rule: &Rule, line: &[u8]) -> bool {
-    rule.require.as_ref().is_none_or(|r| r.is_match(line))
-        && !rule.reject.as_ref().is_some_and(|r| r.is_match(line))
+/// How a rule's code is taken from an anchored match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Capture {
+    /// The regex is one-pass: captures cost one deterministic walk over the match.
+    OnePass,
+    /// The `code` group is the whole match (give or take zero-width assertions), so the
+    /// match's span is the code's and no capture search is needed.
+    WholeMatch,
+    /// Captures need the backtracker, over the span a DFA found first.
+    Backtrack,
+}
+
+impl Capture {
+    fn of(pattern: &str) -> Capture {
+        if code_is_whole_match(pattern) {
+            Capture::WholeMatch
+        } else if regex_automata::dfa::onepass::DFA::builder()
+            .syntax(catalog::engine_syntax())
+            .build(pattern)
+            .is_ok()
+        {
+            Capture::OnePass
+        } else {
+            Capture::Backtrack
+        }
+    }
+}
+
+/// Whether `pattern` is a `code` group between zero-width assertions (`\b(?P<code>...)\b`).
+fn code_is_whole_match(pattern: &str) -> bool {
+    use regex_syntax::hir::HirKind;
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+    else {
+        return false;
+    };
+    let is_code = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"));
+    match hir.kind() {
+        HirKind::Concat(parts) => {
+            let mut rest = parts
+                .iter()
+                .filter(|h| !matches!(h.kind(), HirKind::Look(_)));
+            rest.next().is_some_and(is_code) && rest.next().is_none()
+        }
+        _ => is_code(&hir),
+    }
 }
