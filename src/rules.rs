@@ -91,6 +91,8 @@ pub struct Scratch {
     caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
     found: Vec<(usize, usize, usize, usize)>,
+    /// Per distinct envelope: whether the current line meets it, once known.
+    envelopes: Vec<Option<bool>>,
     /// Per rule: the search cache of its attribution regex, and its match set.
     attribution: Vec<Option<(meta::Cache, PatternSet)>>,
 }
@@ -109,6 +111,10 @@ pub struct Matcher<'c> {
     resume: Vec<usize>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
+    /// The distinct envelopes (`require_any`) of the rules.
+    envelopes: Vec<Envelope<'c>>,
+    /// Per rule: its envelope's index in `envelopes`.
+    envelope_of: Vec<Option<usize>>,
     /// Per rule: how its code is taken from a match at an anchor.
     capture: Vec<Capture>,
     /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
@@ -165,6 +171,21 @@ impl<'c> Matcher<'c> {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&literals)
             .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
+        let mut envelopes: Vec<Envelope<'c>> = Vec::new();
+        let envelope_of = catalog
+            .rules()
+            .iter()
+            .map(|r| {
+                let re = r.require.as_ref()?;
+                let same = envelopes
+                    .iter()
+                    .position(|e| e.regex.as_str() == re.as_str());
+                Some(same.unwrap_or_else(|| {
+                    envelopes.push(Envelope::new(re));
+                    envelopes.len() - 1
+                }))
+            })
+            .collect();
         let capture = catalog
             .rules()
             .iter()
@@ -192,6 +213,8 @@ impl<'c> Matcher<'c> {
             anchor_rules,
             resume,
             vendors,
+            envelopes,
+            envelope_of,
             capture,
             attribution,
         })
@@ -258,6 +281,7 @@ impl<'c> Matcher<'c> {
         };
         self.line_hits(hay, start, end, scratch);
         scratch.triggered.iter_mut().for_each(|t| *t = false);
+        scratch.envelopes.iter_mut().for_each(|e| *e = None);
         scratch.at.clear();
         if !scratch.hits.is_empty() {
             sink(&LineHits {
@@ -275,6 +299,9 @@ impl<'c> Matcher<'c> {
         let rules = self.catalog.rules();
         scratch.hits.clear();
         scratch.suppressed.clear();
+        if scratch.envelopes.len() < self.envelopes.len() {
+            scratch.envelopes.resize(self.envelopes.len(), None);
+        }
         if scratch.caps.len() < rules.len() {
             scratch.caps.resize_with(rules.len(), || None);
             scratch.attribution.resize_with(rules.len(), || None);
@@ -295,8 +322,15 @@ impl<'c> Matcher<'c> {
             }
             // The envelope before the rule's own regex: one search of the line rules out most
             // candidates of the rules that have one (`"code"` is everywhere).
-            if rule.require.as_ref().is_some_and(|r| !r.is_match(line)) {
-                continue;
+            if let Some(e) = self.envelope_of[ri] {
+                // Rules with the same envelope (Akamai's number and name) share one answer.
+                let known = &mut scratch.envelopes[e];
+                if known.is_none() {
+                    *known = Some(self.envelopes[e].is_match(line));
+                }
+                if *known == Some(false) {
+                    continue;
+                }
             }
             let before = scratch.hits.len();
             // Each rule's own capture slots and search cache: no shared pool on the hot path.
@@ -477,6 +511,54 @@ fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize,
     }
 }
 
+/// A rule's envelope: a regex the whole line must match.
+#[derive(Debug)]
+struct Envelope<'c> {
+    regex: &'c regex::bytes::Regex,
+    /// A substring of every match, when one of three bytes or more can be known: most lines
+    /// lack it, and a substring search costs a fraction of a regex search.
+    gate: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl<'c> Envelope<'c> {
+    fn new(regex: &'c regex::bytes::Regex) -> Envelope<'c> {
+        let gate = common_substring(regex.as_str())
+            .filter(|s| s.len() >= 3)
+            .map(|s| memchr::memmem::Finder::new(&s).into_owned());
+        Envelope { regex, gate }
+    }
+
+    fn is_match(&self, line: &[u8]) -> bool {
+        self.gate.as_ref().is_none_or(|g| g.find(line).is_some()) && self.regex.is_match(line)
+    }
+}
+
+/// The longest string that every match of `pattern` contains, as far as the literal prefixes
+/// of its matches tell.
+fn common_substring(pattern: &str) -> Option<Vec<u8>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = prefixes.literals()?;
+    let shortest = literals
+        .iter()
+        .map(|l| l.as_bytes())
+        .min_by_key(|l| l.len())?;
+    (1..=shortest.len()).rev().find_map(|len| {
+        shortest.windows(len).find_map(|w| {
+            let everywhere = literals
+                .iter()
+                .all(|l| memchr::memmem::find(l.as_bytes(), w).is_some());
+            everywhere.then(|| w.to_vec())
+        })
+    })
+}
+
 /// How a rule's code is taken from an anchored match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Capture {
@@ -525,5 +607,115 @@ fn code_is_whole_match(pattern: &str) -> bool {
             rest.next().is_some_and(is_code) && rest.next().is_none()
         }
         _ => is_code(&hir),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes found in `text` by the rules of a one-vendor catalog, in order.
+    fn codes(rules: &str, text: &str) -> Vec<String> {
+        let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
+        let cat = Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap();
+        let matcher = Matcher::new(&cat, None).unwrap();
+        let mut found = Vec::new();
+        matcher.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
+            for hit in line.hits {
+                match &hit.code {
+                    CodeRef::Unknown { code, .. } => found.push(code.to_string()),
+                    other => found.push(cat.entry(other.entry().unwrap()).code.clone()),
+                }
+            }
+        });
+        found
+    }
+
+    #[test]
+    fn an_anchor_that_overlaps_the_end_of_another_is_found() {
+        let rules = "[[rule]]\nid = \"a\"\nanchors = [\"xy\"]\nat_anchor = true\n\
+                     regex = 'xy(?P<code>\\d)'\n\
+                     [[rule]]\nid = \"b\"\nanchors = [\"yz\"]\nat_anchor = true\n\
+                     regex = 'yz(?P<code>\\d)'\n";
+        assert_eq!(codes(rules, "xyz1\nxy2 yz3\n"), ["1", "2", "3"]);
+    }
+
+    #[test]
+    fn the_anchor_search_resumes_where_an_overlapping_anchor_could_start() {
+        let rules = "[[rule]]\nid = \"a\"\nanchors = ['\"code\"', '\"error\"', 'E0000', 'wso2', '{org.wso2.']\n\
+                     regex = 'Z(?P<code>\\d)'\n";
+        let cat = Catalog::from_sources(&[(
+            "t.toml".to_string(),
+            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
+        )])
+        .unwrap();
+        let m = Matcher::new(&cat, None).unwrap();
+        let resume: Vec<usize> = m.resume.clone();
+        // `"code"` ends with the quote that starts `"error"`; the others overlap nothing.
+        assert_eq!(resume, [5, 6, 5, 4, 10]);
+    }
+
+    #[test]
+    fn whole_match_and_backtracking_rules_capture_the_same_codes() {
+        // Not one-pass, and the code is the whole match: the DFA's span is the code.
+        let token = "[[rule]]\nid = \"t\"\nanchors = [\"Op.\"]\nat_anchor = true\n\
+                     regex = '\\b(?P<code>Op\\.\\w+(?:\\.\\w+)*)\\b'\n";
+        assert_eq!(
+            Capture::of(r"\b(?P<code>Op\.\w+(?:\.\w+)*)\b"),
+            Capture::WholeMatch
+        );
+        assert_eq!(codes(token, "x Op.A.B, Op.C\n"), ["Op.A.B", "Op.C"]);
+        // Not one-pass, code at the end: captures over the span the DFA found.
+        let url = "(?i:host\\.com)(?:/[^\\s]*?)?/errors/(?P<code>\\d{4})\\b";
+        assert_eq!(Capture::of(url), Capture::Backtrack);
+        let rule = format!(
+            "[[rule]]\nid = \"u\"\nanchors = [\"host.com\"]\nat_anchor = true\nregex = '{url}'\n"
+        );
+        assert_eq!(
+            codes(
+                &rule,
+                "see https://host.com/a/b/errors/1234 and host.com/errors/56789\n"
+            ),
+            ["1234"]
+        );
+        assert_eq!(Capture::of(r"V (?P<code>\d+)"), Capture::OnePass);
+    }
+
+    #[test]
+    fn code_is_whole_match_only_between_assertions() {
+        assert!(code_is_whole_match(r"\b(?P<code>E0000\d{3})\b"));
+        assert!(code_is_whole_match(r"(?P<code>\d+)"));
+        assert!(!code_is_whole_match(r"E(?P<code>\d+)"));
+        assert!(!code_is_whole_match(r"(?P<code>\d+)x"));
+        assert!(!code_is_whole_match(r"(?P<other>\d+)"));
+    }
+
+    #[test]
+    fn an_envelope_gate_is_a_substring_of_every_match() {
+        let sub = |p: &str| common_substring(p).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(
+            sub(r#"(?:\\?"stat\\?"\s*:\s*\\?"error\\?")"#).as_deref(),
+            Some("\"stat")
+        );
+        assert_eq!(sub(r"(?:\b(?:ERROR|WARN|FATAL)\b)"), None);
+        // A gate too short to help is not used.
+        let re = regex::bytes::Regex::new(r"(?:developerMessage)|(?:moreInfo)").unwrap();
+        assert!(Envelope::new(&re).gate.is_none());
+        let re = regex::bytes::Regex::new(r#"\\?"stat\\?"\s*:\s*\\?"error\\?""#).unwrap();
+        let envelope = Envelope::new(&re);
+        assert!(envelope.gate.is_some());
+        for line in [
+            r#"{"stat":"error","code":210}"#,
+            r#"{\"stat\": \"error\"}"#,
+            r#"{"stat":"ok"}"#,
+            r#"{"status":"error"}"#,
+            "",
+        ] {
+            assert_eq!(
+                envelope.is_match(line.as_bytes()),
+                re.is_match(line.as_bytes()),
+                "{line}"
+            );
+        }
     }
 }
