@@ -91,6 +91,8 @@ pub struct Scratch {
     caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
     found: Vec<(usize, usize, usize, usize)>,
+    /// Where the current rule's start literals occur in the line.
+    starts: Vec<usize>,
     /// Per distinct envelope: whether the current line meets it, once known.
     envelopes: Vec<Option<bool>>,
     /// Per rule: the search cache of its attribution regex, and its match set.
@@ -115,6 +117,9 @@ pub struct Matcher<'c> {
     envelopes: Vec<Envelope<'c>>,
     /// Per rule: its envelope's index in `envelopes`.
     envelope_of: Vec<Option<usize>>,
+    /// Per rule searched in the whole line: the literals every match of its regex starts with,
+    /// when there are a few, so that the regex is tried only where they occur.
+    starts: Vec<Option<Vec<memchr::memmem::Finder<'static>>>>,
     /// Per rule: how its code is taken from a match at an anchor.
     capture: Vec<Capture>,
     /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
@@ -186,6 +191,21 @@ impl<'c> Matcher<'c> {
                 }))
             })
             .collect();
+        let starts = catalog
+            .rules()
+            .iter()
+            .map(|r| {
+                // Short literals occur too often to save anything.
+                let literals = prefix_literals(&r.pattern)
+                    .filter(|l| !r.at_anchor && l.iter().all(|l| l.len() >= 3))?;
+                Some(
+                    literals
+                        .iter()
+                        .map(|l| memchr::memmem::Finder::new(l).into_owned())
+                        .collect(),
+                )
+            })
+            .collect();
         let capture = catalog
             .rules()
             .iter()
@@ -215,6 +235,7 @@ impl<'c> Matcher<'c> {
             vendors,
             envelopes,
             envelope_of,
+            starts,
             capture,
             attribution,
         })
@@ -320,17 +341,12 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            // The envelope before the rule's own regex: one search of the line rules out most
-            // candidates of the rules that have one (`"code"` is everywhere).
-            if let Some(e) = self.envelope_of[ri] {
-                // Rules with the same envelope (Akamai's number and name) share one answer.
-                let known = &mut scratch.envelopes[e];
-                if known.is_none() {
-                    *known = Some(self.envelopes[e].is_match(line));
-                }
-                if *known == Some(false) {
-                    continue;
-                }
+            // An envelope that a substring search rules out on most lines goes before the
+            // rule's own regex (`"code"` is everywhere, `"stat` is not); others after it.
+            let envelope = self.envelope_of[ri];
+            let cheap = envelope.is_some_and(|e| self.envelopes[e].is_cheap());
+            if cheap && !self.envelope_met(envelope, line, &mut scratch.envelopes) {
+                continue;
             }
             let before = scratch.hits.len();
             // Each rule's own capture slots and search cache: no shared pool on the hot path.
@@ -338,28 +354,34 @@ impl<'c> Matcher<'c> {
                 .get_or_insert_with(|| (rule.regex.create_captures(), rule.regex.create_cache()));
             let found = &mut scratch.found;
             found.clear();
+            let how = self.capture[ri];
             if rule.at_anchor {
                 for &(r, pos) in &scratch.at {
-                    if r != ri || pos > line.len() {
-                        continue;
+                    if r == ri && pos <= line.len() {
+                        capture_at(rule, how, line, pos, cache, caps, found);
                     }
-                    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
-                    if self.capture[ri] != Capture::OnePass {
-                        // A DFA finds where the match ends (or that there is none) far more
-                        // cheaply than the backtracker that captures would take.
-                        let Some(end) = rule.regex.search_half_with(cache, &input) else {
-                            continue;
-                        };
-                        let end = end.offset();
-                        if self.capture[ri] == Capture::WholeMatch {
-                            found.push((pos, end, pos, end));
-                            continue;
+                }
+            } else if let Some(starts) = &self.starts[ri] {
+                // Every match begins with one of these literals: the regex is tried, anchored,
+                // where they occur, leftmost first, as an unanchored search would.
+                let at = &mut scratch.starts;
+                at.clear();
+                for literal in starts {
+                    let mut from = 0;
+                    while let Some(i) = literal.find(&line[from..]) {
+                        at.push(from + i);
+                        from += i + 1;
+                    }
+                }
+                at.sort_unstable();
+                at.dedup();
+                let mut from = 0;
+                for &pos in at.iter() {
+                    if pos >= from {
+                        if let Some(end) = capture_at(rule, how, line, pos, cache, caps, found) {
+                            from = end.max(pos + 1);
                         }
-                        // Look-around still sees past the shortened span's end.
-                        input.set_end(end);
                     }
-                    rule.regex.search_captures_with(cache, &input, caps);
-                    push_match(caps, rule.code_group, found);
                 }
             } else {
                 let mut from = 0;
@@ -386,7 +408,10 @@ impl<'c> Matcher<'c> {
                     keep
                 });
             }
-            if found.is_empty() || rule.reject.as_ref().is_some_and(|r| r.is_match(line)) {
+            if found.is_empty()
+                || (!cheap && !self.envelope_met(envelope, line, &mut scratch.envelopes))
+                || rule.reject.as_ref().is_some_and(|r| r.is_match(line))
+            {
                 continue;
             }
             let attributed = self.attribution[ri].as_ref().and_then(|re| {
@@ -415,6 +440,18 @@ impl<'c> Matcher<'c> {
             return;
         }
         self.settle(scratch);
+    }
+
+    /// Whether `line` meets the envelope (none is always met). Rules with the same envelope
+    /// (Akamai's number and name) share one answer per line, kept in `known`.
+    fn envelope_met(
+        &self,
+        envelope: Option<usize>,
+        line: &[u8],
+        known: &mut [Option<bool>],
+    ) -> bool {
+        let Some(e) = envelope else { return true };
+        *known[e].get_or_insert_with(|| self.envelopes[e].is_match(line))
     }
 
     /// Applies the one-error-one-hit rules to the hits of one line.
@@ -504,6 +541,35 @@ fn give_way(
     hits.retain(|h| !(weak(h) && strong.contains(&h.code.vendor(cat))));
 }
 
+/// Matches `rule` anchored at `pos` of `line`; on success, records the spans in `found` and
+/// returns the match's end.
+fn capture_at(
+    rule: &Rule,
+    how: Capture,
+    line: &[u8],
+    pos: usize,
+    cache: &mut meta::Cache,
+    caps: &mut Captures,
+    found: &mut Vec<(usize, usize, usize, usize)>,
+) -> Option<usize> {
+    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    if how != Capture::OnePass {
+        // A DFA finds where the match ends (or that there is none) far more cheaply than the
+        // backtracker that captures would take.
+        let end = rule.regex.search_half_with(cache, &input)?.offset();
+        if how == Capture::WholeMatch {
+            found.push((pos, end, pos, end));
+            return Some(end);
+        }
+        // Look-around still sees past the shortened span's end.
+        input.set_end(end);
+    }
+    rule.regex.search_captures_with(cache, &input, caps);
+    let end = caps.get_match()?.end();
+    push_match(caps, rule.code_group, found);
+    Some(end)
+}
+
 /// Records the (whole match, code group) spans of a successful search.
 fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize, usize, usize)>) {
     if let (Some(m), Some(c)) = (caps.get_match(), caps.get_group(code_group)) {
@@ -515,27 +581,37 @@ fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize,
 #[derive(Debug)]
 struct Envelope<'c> {
     regex: &'c regex::bytes::Regex,
-    /// A substring of every match, when one of three bytes or more can be known: most lines
-    /// lack it, and a substring search costs a fraction of a regex search.
-    gate: Option<memchr::memmem::Finder<'static>>,
+    /// Substrings one of which every match contains, when a few of three bytes or more can be
+    /// known (else none): most lines lack them, and substring searches cost a fraction of a
+    /// regex search.
+    gate: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl<'c> Envelope<'c> {
     fn new(regex: &'c regex::bytes::Regex) -> Envelope<'c> {
-        let gate = common_substring(regex.as_str())
-            .filter(|s| s.len() >= 3)
-            .map(|s| memchr::memmem::Finder::new(&s).into_owned());
+        let gate = prefix_literals(regex.as_str())
+            .and_then(|literals| covering_substrings(&literals, 3, 6))
+            .unwrap_or_default()
+            .iter()
+            .map(|s| memchr::memmem::Finder::new(s).into_owned())
+            .collect();
         Envelope { regex, gate }
     }
 
+    /// Whether most lines can be ruled out with a few substring searches.
+    fn is_cheap(&self) -> bool {
+        (1..=3).contains(&self.gate.len())
+    }
+
     fn is_match(&self, line: &[u8]) -> bool {
-        self.gate.as_ref().is_none_or(|g| g.find(line).is_some()) && self.regex.is_match(line)
+        (self.gate.is_empty() || self.gate.iter().any(|g| g.find(line).is_some()))
+            && self.regex.is_match(line)
     }
 }
 
-/// The longest string that every match of `pattern` contains, as far as the literal prefixes
-/// of its matches tell.
-fn common_substring(pattern: &str) -> Option<Vec<u8>> {
+/// The literals every match of `pattern` starts with, when there is a finite set of them and
+/// none is empty.
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
@@ -544,19 +620,54 @@ fn common_substring(pattern: &str) -> Option<Vec<u8>> {
         .parse(pattern)
         .ok()?;
     let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    let literals = prefixes.literals()?;
-    let shortest = literals
+    let mut literals: Vec<Vec<u8>> = prefixes
+        .literals()?
         .iter()
-        .map(|l| l.as_bytes())
-        .min_by_key(|l| l.len())?;
-    (1..=shortest.len()).rev().find_map(|len| {
-        shortest.windows(len).find_map(|w| {
-            let everywhere = literals
-                .iter()
-                .all(|l| memchr::memmem::find(l.as_bytes(), w).is_some());
-            everywhere.then(|| w.to_vec())
-        })
-    })
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+    // Classes after the literal part (`"code"\s*:`) multiply the set; shorter prefixes of the
+    // same literals are still prefixes of every match, and far fewer.
+    literals.sort_unstable();
+    literals.dedup();
+    while literals.len() > MAX_PREFIX_LITERALS {
+        let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
+        if longest <= 1 {
+            return None;
+        }
+        literals.iter_mut().for_each(|l| l.truncate(longest - 1));
+        literals.dedup();
+    }
+    (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
+}
+
+/// The most prefix literals worth searching for one by one.
+const MAX_PREFIX_LITERALS: usize = 8;
+
+/// At most `max` strings of `min_len` bytes or more such that each of `literals` contains one
+/// of them: a line that holds none of them holds none of the literals.
+fn covering_substrings(literals: &[Vec<u8>], min_len: usize, max: usize) -> Option<Vec<Vec<u8>>> {
+    let contains = |l: &[u8], w: &[u8]| memchr::memmem::find(l, w).is_some();
+    let mut left: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
+    let mut chosen: Vec<Vec<u8>> = Vec::new();
+    while let Some(&first) = left.first() {
+        // The substring of `first` that the most literals share, the longest of those.
+        let mut best: Option<(usize, usize, &[u8])> = None;
+        for len in (min_len..=first.len()).rev() {
+            for w in first.windows(len) {
+                let count = left.iter().filter(|l| contains(l, w)).count();
+                if best.is_none_or(|(c, n, _)| (count, len) > (c, n)) {
+                    best = Some((count, len, w));
+                }
+            }
+        }
+        let (_, _, w) = best?;
+        left.retain(|l| !contains(l, w));
+        chosen.push(w.to_vec());
+        if chosen.len() > max {
+            return None;
+        }
+    }
+    Some(chosen)
 }
 
 /// How a rule's code is taken from an anchored match.
@@ -682,6 +793,24 @@ mod tests {
     }
 
     #[test]
+    fn a_line_rule_is_tried_where_its_prefix_literals_occur() {
+        let rules = "[[rule]]\nid = \"l\"\nanchors = [\"S:\"]\n\
+                     regex = '\\\\?\"(?:code|message)\\\\?\"\\s*:\\s*\"(?P<code>[A-Z]\\w*)\"'\n";
+        let text =
+            r#"S: "code":"Ab" "message" : "Cd" "code":"x" \"code\": "Ef" "code":"code":"Gh""#;
+        assert_eq!(codes(rules, &format!("{text}\n")), ["Ab", "Cd", "Ef", "Gh"]);
+        let cat = Catalog::from_sources(&[(
+            "t.toml".to_string(),
+            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
+        )])
+        .unwrap();
+        let m = Matcher::new(&cat, None).unwrap();
+        assert!(m.starts[0]
+            .as_ref()
+            .is_some_and(|s| s.len() <= MAX_PREFIX_LITERALS));
+    }
+
+    #[test]
     fn code_is_whole_match_only_between_assertions() {
         assert!(code_is_whole_match(r"\b(?P<code>E0000\d{3})\b"));
         assert!(code_is_whole_match(r"(?P<code>\d+)"));
@@ -691,24 +820,49 @@ mod tests {
     }
 
     #[test]
-    fn an_envelope_gate_is_a_substring_of_every_match() {
-        let sub = |p: &str| common_substring(p).map(|v| String::from_utf8(v).unwrap());
+    fn an_envelope_gate_covers_every_match() {
+        let gate = |p: &str| {
+            prefix_literals(p)
+                .and_then(|l| covering_substrings(&l, 3, 6))
+                .map(|v| {
+                    v.into_iter()
+                        .map(|w| String::from_utf8(w).unwrap())
+                        .collect::<Vec<_>>()
+                })
+        };
         assert_eq!(
-            sub(r#"(?:\\?"stat\\?"\s*:\s*\\?"error\\?")"#).as_deref(),
-            Some("\"stat")
+            gate(r#"(?:\\?"stat\\?"\s*:\s*\\?"error\\?")"#).unwrap(),
+            ["\"stat"]
         );
-        assert_eq!(sub(r"(?:\b(?:ERROR|WARN|FATAL)\b)"), None);
-        // A gate too short to help is not used.
-        let re = regex::bytes::Regex::new(r"(?:developerMessage)|(?:moreInfo)").unwrap();
-        assert!(Envelope::new(&re).gate.is_none());
-        let re = regex::bytes::Regex::new(r#"\\?"stat\\?"\s*:\s*\\?"error\\?""#).unwrap();
+        assert_eq!(
+            gate(r#"(?:developerMessage)|(?:\\?"moreInfo\\?")"#).unwrap(),
+            ["\"moreInfo", "developerMessage"]
+        );
+        // The classes after `"moreInfo"` multiply the literals: they are shortened to a few.
+        assert_eq!(
+            gate(r#"(?:developerMessage)|(?:\\?"moreInfo\\?"\s*:)"#).unwrap(),
+            ["\"moreInfo", "developerM"]
+        );
+        assert_eq!(
+            gate(r"(?:\b(?:ERROR|WARN|FATAL)\b)").unwrap(),
+            ["ERROR", "FATAL", "WARN"]
+        );
+        // Too many alternatives, too short a literal, or no literal prefix: no gate.
+        assert_eq!(gate(r"(?i)wso2|a1|b2|c3|d4|e5|f6|g7"), None);
+        assert_eq!(gate(r"ab|cde"), None);
+        assert_eq!(gate(r"\d+x"), None);
+        let re = regex::bytes::Regex::new(
+            r#"(?:\\?"traceId\\?")|(?:\\?"message\\?".*\\?"description\\?")|(?:\{org\.wso2\.)"#,
+        )
+        .unwrap();
         let envelope = Envelope::new(&re);
-        assert!(envelope.gate.is_some());
+        assert_eq!(envelope.gate.len(), 3);
         for line in [
-            r#"{"stat":"error","code":210}"#,
-            r#"{\"stat\": \"error\"}"#,
-            r#"{"stat":"ok"}"#,
-            r#"{"status":"error"}"#,
+            r#"{"traceId":"x"}"#,
+            r#"{\"message\":\"m\",\"description\":\"d\"}"#,
+            r#"{"message":"m"}"#,
+            r#"{"description":"d","message":"m"}"#,
+            "[x] ERROR {org.wso2.carbon} - y",
             "",
         ] {
             assert_eq!(
