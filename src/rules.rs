@@ -120,7 +120,7 @@ pub struct Matcher<'c> {
     /// Per rule searched in the whole line: the literals every match of its regex starts with,
     /// when there are a few, so that the regex is tried only where they occur.
     starts: Vec<Option<Vec<memchr::memmem::Finder<'static>>>>,
-    /// Per rule: how its code is taken from a match at an anchor.
+    /// Per rule: how its code is taken from an anchored match.
     capture: Vec<Capture>,
     /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
     /// `i`-th condition), so that a line is scanned once for all of them.
@@ -609,16 +609,21 @@ impl<'c> Envelope<'c> {
     }
 }
 
-/// The literals every match of `pattern` starts with, when there is a finite set of them and
-/// none is empty.
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = regex_syntax::ParserBuilder::new()
+/// The syntax tree of a pattern-file regex (ASCII classes, bytes), for analysis.
+fn parse(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .ok()?;
+        .ok()
+}
+
+/// The literals every match of `pattern` starts with, when there is a finite set of them and
+/// none is empty.
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = parse(pattern)?;
     let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
     let mut literals: Vec<Vec<u8>> = prefixes
         .literals()?
@@ -701,12 +706,7 @@ impl Capture {
 /// Whether `pattern` is a `code` group between zero-width assertions (`\b(?P<code>...)\b`).
 fn code_is_whole_match(pattern: &str) -> bool {
     use regex_syntax::hir::HirKind;
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-    else {
+    let Some(hir) = parse(pattern) else {
         return false;
     };
     let is_code = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"));
