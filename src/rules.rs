@@ -104,6 +104,9 @@ pub struct Scratch {
 pub struct Matcher<'c> {
     catalog: &'c Catalog,
     anchors: AhoCorasick,
+    /// The same anchors in the SIMD packed searcher alone, when this CPU and the anchors
+    /// allow it: the same leftmost-longest matches, without the automaton's per-call layers.
+    packed: Option<aho_corasick::packed::Searcher>,
     /// For each anchor pattern, the rules it triggers, with the offset in the anchor where
     /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one).
     anchor_rules: Vec<Vec<(usize, usize)>>,
@@ -176,6 +179,11 @@ impl<'c> Matcher<'c> {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&literals)
             .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(&literals)
+            .build();
         let mut envelopes: Vec<Envelope<'c>> = Vec::new();
         let envelope_of = catalog
             .rules()
@@ -230,6 +238,7 @@ impl<'c> Matcher<'c> {
         Ok(Matcher {
             catalog,
             anchors,
+            packed,
             anchor_rules,
             resume,
             vendors,
@@ -256,7 +265,10 @@ impl<'c> Matcher<'c> {
         let rules = self.catalog.rules().len();
         scratch.triggered.clear();
         scratch.triggered.resize(rules, false);
-        let find = |from: usize| self.anchors.find(Input::new(hay).span(from..hay.len()));
+        let find = |from: usize| match &self.packed {
+            Some(packed) => packed.find_in(hay, aho_corasick::Span::from(from..hay.len())),
+            None => self.anchors.find(Input::new(hay).span(from..hay.len())),
+        };
         // One pass of the automaton over the whole haystack: the search that passes the end
         // of a line yields the first anchor of a later line.
         let mut pos = 0;
