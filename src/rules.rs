@@ -569,9 +569,20 @@ fn capture_at(
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
         let end = rule.regex.search_half_with(cache, &input)?.offset();
-        if how == Capture::WholeMatch {
-            found.push((pos, end, pos, end));
-            return Some(end);
+        match how {
+            Capture::WholeMatch => {
+                found.push((pos, end, pos, end));
+                return Some(end);
+            }
+            Capture::Suffix(bytes) => {
+                let code = line[pos..end]
+                    .iter()
+                    .rposition(|&b| !bytes.contains(b))
+                    .map_or(pos, |i| pos + i + 1);
+                found.push((pos, end, code, end));
+                return Some(end);
+            }
+            Capture::OnePass | Capture::Backtrack => {}
         }
         // Look-around still sees past the shortened span's end.
         input.set_end(end);
@@ -695,8 +706,28 @@ enum Capture {
     /// The `code` group is the whole match (give or take zero-width assertions), so the
     /// match's span is the code's and no capture search is needed.
     WholeMatch,
+    /// The `code` group ends the match and none of the bytes it may hold can end what comes
+    /// before it (`...#error-(?P<code>\d{4,5})\b`): the code is the run of such bytes that
+    /// ends the match a DFA found.
+    Suffix(ByteSet),
     /// Captures need the backtracker, over the span a DFA found first.
     Backtrack,
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.0[usize::from(b / 64)] |= 1 << (b % 64);
+        }
+    }
+
+    fn contains(self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
 }
 
 impl Capture {
@@ -709,10 +740,82 @@ impl Capture {
             .is_ok()
         {
             Capture::OnePass
+        } else if let Some(bytes) = code_suffix(pattern) {
+            Capture::Suffix(bytes)
         } else {
             Capture::Backtrack
         }
     }
+}
+
+/// Whether `hir` is the `code` group.
+fn is_code(hir: &regex_syntax::hir::Hir) -> bool {
+    matches!(hir.kind(), regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("code"))
+}
+
+/// The bytes the `code` group of `pattern` may hold, when it ends the pattern (give or take
+/// zero-width assertions), cannot be empty, and none of those bytes can end what precedes it.
+fn code_suffix(pattern: &str) -> Option<ByteSet> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::HirKind;
+    let hir = parse(pattern)?;
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let mut end = parts.len();
+    while end > 0 && matches!(parts[end - 1].kind(), HirKind::Look(_)) {
+        end -= 1;
+    }
+    let [.., before, code] = &parts[..end] else {
+        return None;
+    };
+    if !is_code(code)
+        || code.properties().minimum_len().is_none_or(|n| n == 0)
+        || matches!(before.kind(), HirKind::Look(_))
+    {
+        return None;
+    }
+    let bytes = byte_set(code)?;
+    let suffixes = Extractor::new().kind(ExtractKind::Suffix).extract(before);
+    let literals = suffixes.literals()?;
+    let separated = !literals.is_empty()
+        && literals
+            .iter()
+            .all(|l| l.as_bytes().last().is_some_and(|&b| !bytes.contains(b)));
+    separated.then_some(bytes)
+}
+
+/// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
+fn byte_set(hir: &regex_syntax::hir::Hir) -> Option<ByteSet> {
+    use regex_syntax::hir::{Class, HirKind};
+    let mut set = ByteSet::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(l) => l.0.iter().for_each(|&b| set.insert_range(b, b)),
+        HirKind::Class(Class::Bytes(c)) => {
+            c.iter().for_each(|r| set.insert_range(r.start(), r.end()));
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.iter() {
+                let (lo, hi) = (u8::try_from(r.start()).ok()?, u8::try_from(r.end()).ok()?);
+                if hi > 0x7F {
+                    return None;
+                }
+                set.insert_range(lo, hi);
+            }
+        }
+        HirKind::Repetition(r) => set = byte_set(&r.sub)?,
+        HirKind::Capture(c) => set = byte_set(&c.sub)?,
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            for part in parts {
+                let sub = byte_set(part)?;
+                for (word, add) in set.0.iter_mut().zip(sub.0) {
+                    *word |= add;
+                }
+            }
+        }
+    }
+    Some(set)
 }
 
 /// Whether `pattern` is a `code` group between zero-width assertions (`\b(?P<code>...)\b`).
@@ -721,7 +824,6 @@ fn code_is_whole_match(pattern: &str) -> bool {
     let Some(hir) = parse(pattern) else {
         return false;
     };
-    let is_code = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"));
     match hir.kind() {
         HirKind::Concat(parts) => {
             let mut rest = parts
@@ -790,7 +892,7 @@ mod tests {
         assert_eq!(codes(token, "x Op.A.B, Op.C\n"), ["Op.A.B", "Op.C"]);
         // Not one-pass, code at the end: captures over the span the DFA found.
         let url = "(?i:host\\.com)(?:/[^\\s]*?)?/errors/(?P<code>\\d{4})\\b";
-        assert_eq!(Capture::of(url), Capture::Backtrack);
+        assert!(matches!(Capture::of(url), Capture::Suffix(_)));
         let rule = format!(
             "[[rule]]\nid = \"u\"\nanchors = [\"host.com\"]\nat_anchor = true\nregex = '{url}'\n"
         );
@@ -820,6 +922,21 @@ mod tests {
         assert!(m.starts[0]
             .as_ref()
             .is_some_and(|s| s.len() <= MAX_PREFIX_LITERALS));
+    }
+
+    #[test]
+    fn a_code_suffix_is_taken_only_where_it_cannot_run_into_what_precedes_it() {
+        assert!(code_suffix(r"(?:/errors/|#error-)(?P<code>\d{4,5})\b").is_some());
+        assert!(code_suffix(r"x\d(?P<code>\d+)").is_none());
+        assert!(code_suffix(r"a(?P<code>\d*)").is_none());
+        assert!(code_suffix(r"(?P<code>\d+)").is_none());
+        assert!(code_suffix(r"a(?P<code>\d+)b").is_none());
+        assert!(code_suffix(r"a(?P<code>.+)").is_none());
+        // Not one-pass, code in the middle: captures over the span the DFA found.
+        assert_eq!(Capture::of(r"ID:(?P<code>\w+)\d\b"), Capture::Backtrack);
+        let rule = "[[rule]]\nid = \"b\"\nanchors = [\"ID:\"]\nat_anchor = true\n\
+                    regex = 'ID:(?P<code>\\w+)\\d\\b'\n";
+        assert_eq!(codes(rule, "ID:abc12 ID:z9 ID:q\n"), ["abc1", "z"]);
     }
 
     #[test]
