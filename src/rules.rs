@@ -368,6 +368,19 @@ impl<'c> Matcher<'c> {
             found.clear();
             let how = self.capture[ri];
             if rule.at_anchor {
+                if envelope.is_some() && !cheap {
+                    // Whether the regex matches at an anchor at all decides if the envelope is
+                    // worth its search; a DFA tells that more cheaply than captures.
+                    let matches = scratch.at.iter().any(|&(r, pos)| {
+                        r == ri && pos <= line.len() && {
+                            let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+                            rule.regex.search_half_with(cache, &input).is_some()
+                        }
+                    });
+                    if !matches || !self.envelope_met(envelope, line, &mut scratch.envelopes) {
+                        continue;
+                    }
+                }
                 for &(r, pos) in &scratch.at {
                     if r == ri && pos <= line.len() {
                         capture_at(rule, how, line, pos, cache, caps, found);
