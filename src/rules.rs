@@ -5,6 +5,11 @@
 //! `Operation.Failure`, ...) rather than hundreds of codes, so the common case, a line with no
 //! anchor, costs one pass of a SIMD prefilter. Only lines that contain an anchor are looked at
 //! again, and only with the regexes of the rules whose anchors they contain.
+//!
+//! Most anchor occurrences in real logs are noise (`"code"` is in every gateway's JSON), so
+//! confirming is arranged to fail cheaply: an envelope that a substring search can rule out is
+//! checked first; a DFA finds where a match ends before any capture search, and none is needed
+//! when the code is the whole match or its tail; rules that share an envelope share its answer.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
