@@ -15,6 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
 use regex_automata::util::captures::Captures;
 use regex_automata::{meta, Anchored, Input as RInput, PatternSet};
+use regex_syntax::hir::{Hir, HirKind};
 
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
@@ -211,12 +212,7 @@ impl<'c> Matcher<'c> {
                 // Short literals occur too often to save anything.
                 let literals = prefix_literals(&r.pattern)
                     .filter(|l| !r.at_anchor && l.iter().all(|l| l.len() >= 3))?;
-                Some(
-                    literals
-                        .iter()
-                        .map(|l| memchr::memmem::Finder::new(l).into_owned())
-                        .collect(),
-                )
+                Some(finders(&literals))
             })
             .collect();
         let capture = catalog
@@ -624,24 +620,24 @@ struct Envelope<'c> {
     regex: &'c regex::bytes::Regex,
     /// Substrings one of which every match contains, when a few of three bytes or more can be
     /// known (else none): most lines lack them, and substring searches cost a fraction of a
-    /// regex search.
+    /// regex search. (More than a few cost more than the regex's own prefilter.)
     gate: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl<'c> Envelope<'c> {
     fn new(regex: &'c regex::bytes::Regex) -> Envelope<'c> {
         let gate = prefix_literals(regex.as_str())
-            .and_then(|literals| covering_substrings(&literals, 3, 6))
-            .unwrap_or_default()
-            .iter()
-            .map(|s| memchr::memmem::Finder::new(s).into_owned())
-            .collect();
-        Envelope { regex, gate }
+            .and_then(|literals| covering_substrings(&literals, 3, MAX_GATE_SUBSTRINGS))
+            .unwrap_or_default();
+        Envelope {
+            regex,
+            gate: finders(&gate),
+        }
     }
 
     /// Whether most lines can be ruled out with a few substring searches.
     fn is_cheap(&self) -> bool {
-        (1..=3).contains(&self.gate.len())
+        !self.gate.is_empty()
     }
 
     fn is_match(&self, line: &[u8]) -> bool {
@@ -650,14 +646,17 @@ impl<'c> Envelope<'c> {
     }
 }
 
-/// The syntax tree of a pattern-file regex (ASCII classes, bytes), for analysis.
-fn parse(pattern: &str) -> Option<regex_syntax::hir::Hir> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()
+/// The syntax tree of a pattern-file regex, parsed as the engine parses it, for analysis.
+fn parse(pattern: &str) -> Option<Hir> {
+    regex_automata::util::syntax::parse_with(pattern, &catalog::engine_syntax()).ok()
+}
+
+/// Substring searchers for `strings`.
+fn finders(strings: &[Vec<u8>]) -> Vec<memchr::memmem::Finder<'static>> {
+    strings
+        .iter()
+        .map(|s| memchr::memmem::Finder::new(s).into_owned())
+        .collect()
 }
 
 /// The literals every match of `pattern` starts with, when there is a finite set of them and
@@ -688,6 +687,9 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 
 /// The most prefix literals worth searching for one by one.
 const MAX_PREFIX_LITERALS: usize = 8;
+
+/// The most substrings an envelope's gate searches for.
+const MAX_GATE_SUBSTRINGS: usize = 3;
 
 /// At most `max` strings of `min_len` bytes or more such that each of `literals` contains one
 /// of them: a line that holds none of them holds none of the literals.
@@ -750,15 +752,20 @@ impl ByteSet {
 
 impl Capture {
     fn of(pattern: &str) -> Capture {
-        if code_is_whole_match(pattern) {
-            Capture::WholeMatch
-        } else if regex_automata::dfa::onepass::DFA::builder()
+        let hir = parse(pattern);
+        let parts = hir.as_ref().map(consuming_parts).unwrap_or_default();
+        if let [code] = parts[..] {
+            if is_code(code) {
+                return Capture::WholeMatch;
+            }
+        }
+        let one_pass = regex_automata::dfa::onepass::DFA::builder()
             .syntax(catalog::engine_syntax())
             .build(pattern)
-            .is_ok()
-        {
+            .is_ok();
+        if one_pass {
             Capture::OnePass
-        } else if let Some(bytes) = code_suffix(pattern) {
+        } else if let Some(bytes) = code_suffix(&parts) {
             Capture::Suffix(bytes)
         } else {
             Capture::Backtrack
@@ -766,31 +773,28 @@ impl Capture {
     }
 }
 
-/// Whether `hir` is the `code` group.
-fn is_code(hir: &regex_syntax::hir::Hir) -> bool {
-    matches!(hir.kind(), regex_syntax::hir::HirKind::Capture(c) if c.name.as_deref() == Some("code"))
+/// The parts of `hir` in order, without its zero-width assertions (`\b`, `^`).
+fn consuming_parts(hir: &Hir) -> Vec<&Hir> {
+    let is_look = |h: &&Hir| matches!(h.kind(), HirKind::Look(_));
+    match hir.kind() {
+        HirKind::Concat(parts) => parts.iter().filter(|h| !is_look(h)).collect(),
+        _ => std::iter::once(hir).filter(|h| !is_look(h)).collect(),
+    }
 }
 
-/// The bytes the `code` group of `pattern` may hold, when it ends the pattern (give or take
-/// zero-width assertions), cannot be empty, and none of those bytes can end what precedes it.
-fn code_suffix(pattern: &str) -> Option<ByteSet> {
+/// Whether `hir` is the `code` group.
+fn is_code(hir: &Hir) -> bool {
+    matches!(hir.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"))
+}
+
+/// The bytes the `code` group may hold, when it is the last of a pattern's `parts`, cannot be
+/// empty, and none of those bytes can end the part before it.
+fn code_suffix(parts: &[&Hir]) -> Option<ByteSet> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    use regex_syntax::hir::HirKind;
-    let hir = parse(pattern)?;
-    let HirKind::Concat(parts) = hir.kind() else {
+    let [.., before, code] = parts else {
         return None;
     };
-    let mut end = parts.len();
-    while end > 0 && matches!(parts[end - 1].kind(), HirKind::Look(_)) {
-        end -= 1;
-    }
-    let [.., before, code] = &parts[..end] else {
-        return None;
-    };
-    if !is_code(code)
-        || code.properties().minimum_len().is_none_or(|n| n == 0)
-        || matches!(before.kind(), HirKind::Look(_))
-    {
+    if !is_code(code) || code.properties().minimum_len().is_none_or(|n| n == 0) {
         return None;
     }
     let bytes = byte_set(code)?;
@@ -804,8 +808,8 @@ fn code_suffix(pattern: &str) -> Option<ByteSet> {
 }
 
 /// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
-fn byte_set(hir: &regex_syntax::hir::Hir) -> Option<ByteSet> {
-    use regex_syntax::hir::{Class, HirKind};
+fn byte_set(hir: &Hir) -> Option<ByteSet> {
+    use regex_syntax::hir::Class;
     let mut set = ByteSet::default();
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
@@ -836,26 +840,17 @@ fn byte_set(hir: &regex_syntax::hir::Hir) -> Option<ByteSet> {
     Some(set)
 }
 
-/// Whether `pattern` is a `code` group between zero-width assertions (`\b(?P<code>...)\b`).
-fn code_is_whole_match(pattern: &str) -> bool {
-    use regex_syntax::hir::HirKind;
-    let Some(hir) = parse(pattern) else {
-        return false;
-    };
-    match hir.kind() {
-        HirKind::Concat(parts) => {
-            let mut rest = parts
-                .iter()
-                .filter(|h| !matches!(h.kind(), HirKind::Look(_)));
-            rest.next().is_some_and(is_code) && rest.next().is_none()
-        }
-        _ => is_code(&hir),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn suffix(pattern: &str) -> Option<ByteSet> {
+        code_suffix(&consuming_parts(&parse(pattern).unwrap()))
+    }
+
+    fn whole(pattern: &str) -> bool {
+        Capture::of(pattern) == Capture::WholeMatch
+    }
 
     /// The codes found in `text` by the rules of a one-vendor catalog, in order.
     fn codes(rules: &str, text: &str) -> Vec<String> {
@@ -944,12 +939,12 @@ mod tests {
 
     #[test]
     fn a_code_suffix_is_taken_only_where_it_cannot_run_into_what_precedes_it() {
-        assert!(code_suffix(r"(?:/errors/|#error-)(?P<code>\d{4,5})\b").is_some());
-        assert!(code_suffix(r"x\d(?P<code>\d+)").is_none());
-        assert!(code_suffix(r"a(?P<code>\d*)").is_none());
-        assert!(code_suffix(r"(?P<code>\d+)").is_none());
-        assert!(code_suffix(r"a(?P<code>\d+)b").is_none());
-        assert!(code_suffix(r"a(?P<code>.+)").is_none());
+        assert!(suffix(r"(?:/errors/|#error-)(?P<code>\d{4,5})\b").is_some());
+        assert!(suffix(r"x\d(?P<code>\d+)").is_none());
+        assert!(suffix(r"a(?P<code>\d*)").is_none());
+        assert!(suffix(r"(?P<code>\d+)").is_none());
+        assert!(suffix(r"a(?P<code>\d+)b").is_none());
+        assert!(suffix(r"a(?P<code>.+)").is_none());
         // Not one-pass, code in the middle: captures over the span the DFA found.
         assert_eq!(Capture::of(r"ID:(?P<code>\w+)\d\b"), Capture::Backtrack);
         let rule = "[[rule]]\nid = \"b\"\nanchors = [\"ID:\"]\nat_anchor = true\n\
@@ -959,11 +954,11 @@ mod tests {
 
     #[test]
     fn code_is_whole_match_only_between_assertions() {
-        assert!(code_is_whole_match(r"\b(?P<code>E0000\d{3})\b"));
-        assert!(code_is_whole_match(r"(?P<code>\d+)"));
-        assert!(!code_is_whole_match(r"E(?P<code>\d+)"));
-        assert!(!code_is_whole_match(r"(?P<code>\d+)x"));
-        assert!(!code_is_whole_match(r"(?P<other>\d+)"));
+        assert!(whole(r"\b(?P<code>E0000\d{3})\b"));
+        assert!(whole(r"(?P<code>\d+)"));
+        assert!(!whole(r"E(?P<code>\d+)"));
+        assert!(!whole(r"(?P<code>\d+)x"));
+        assert!(!whole(r"(?P<other>\d+)"));
     }
 
     #[test]
