@@ -412,10 +412,21 @@ impl<'c> Matcher<'c> {
             } else {
                 let mut from = 0;
                 while from <= line.len() {
-                    rule.regex
-                        .search_captures_with(cache, &RInput::new(line).range(from..), caps);
-                    let Some(m) = caps.get_match() else { break };
-                    push_match(caps, rule.code_group, found);
+                    let input = RInput::new(line).range(from..);
+                    let m = if let Some(bytes) = how.code_bytes() {
+                        // The match's span tells the code: no capture search.
+                        let Some(m) = rule.regex.search_with(cache, &input) else {
+                            break;
+                        };
+                        let (code_start, code_end) = bytes.code_in(line, m.start(), m.end());
+                        found.push((m.start(), m.end(), code_start, code_end));
+                        m
+                    } else {
+                        rule.regex.search_captures_with(cache, &input, caps);
+                        let Some(m) = caps.get_match() else { break };
+                        push_match(caps, rule.code_group, found);
+                        m
+                    };
                     from = if m.is_empty() { m.end() + 1 } else { m.end() };
                 }
             }
@@ -583,20 +594,10 @@ fn capture_at(
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
         let end = rule.regex.search_half_with(cache, &input)?.offset();
-        match how {
-            Capture::WholeMatch => {
-                found.push((pos, end, pos, end));
-                return Some(end);
-            }
-            Capture::Suffix(bytes) => {
-                let code = line[pos..end]
-                    .iter()
-                    .rposition(|&b| !bytes.contains(b))
-                    .map_or(pos, |i| pos + i + 1);
-                found.push((pos, end, code, end));
-                return Some(end);
-            }
-            Capture::OnePass | Capture::Backtrack => {}
+        if let Some(bytes) = how.code_bytes() {
+            let (code_start, code_end) = bytes.code_in(line, pos, end);
+            found.push((pos, end, code_start, code_end));
+            return Some(end);
         }
         // Look-around still sees past the shortened span's end.
         input.set_end(end);
@@ -726,9 +727,9 @@ enum Capture {
     /// The `code` group is the whole match (give or take zero-width assertions), so the
     /// match's span is the code's and no capture search is needed.
     WholeMatch,
-    /// The `code` group ends the match and none of the bytes it may hold can end what comes
-    /// before it (`...#error-(?P<code>\d{4,5})\b`): the code is the run of such bytes that
-    /// ends the match a DFA found.
+    /// The code's bytes alone tell its place in the match (see [`code_suffix`]):
+    /// `...#error-(?P<code>\d{4,5})\b`, `"error":"(?P<code>[a-z_]+)"`. The code is read off
+    /// the span a DFA found.
     Suffix(ByteSet),
     /// Captures need the backtracker, over the span a DFA found first.
     Backtrack,
@@ -739,6 +740,8 @@ enum Capture {
 struct ByteSet([u64; 4]);
 
 impl ByteSet {
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
     fn insert_range(&mut self, lo: u8, hi: u8) {
         for b in lo..=hi {
             self.0[usize::from(b / 64)] |= 1 << (b % 64);
@@ -748,9 +751,43 @@ impl ByteSet {
     fn contains(self, b: u8) -> bool {
         self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
+
+    fn union(self, other: ByteSet) -> ByteSet {
+        let mut words = self.0;
+        words.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
+        ByteSet(words)
+    }
+
+    fn is_disjoint(self, other: ByteSet) -> bool {
+        self.0.iter().zip(other.0).all(|(a, b)| a & b == 0)
+    }
+
+    /// The code in the match `hay[start..end]` of a pattern whose code's bytes are these (see
+    /// [`code_suffix`]): the run of them that ends where the trailing run of others begins.
+    fn code_in(self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let span = &hay[start..end];
+        let code_end = span
+            .iter()
+            .rposition(|&b| self.contains(b))
+            .map_or(start, |i| start + i + 1);
+        let code_start = span[..code_end - start]
+            .iter()
+            .rposition(|&b| !self.contains(b))
+            .map_or(start, |i| start + i + 1);
+        (code_start, code_end)
+    }
 }
 
 impl Capture {
+    /// The bytes that tell the code in a match's span, when the span is enough.
+    fn code_bytes(self) -> Option<ByteSet> {
+        match self {
+            Capture::WholeMatch => Some(ByteSet::ALL),
+            Capture::Suffix(bytes) => Some(bytes),
+            Capture::OnePass | Capture::Backtrack => None,
+        }
+    }
+
     fn of(pattern: &str) -> Capture {
         let hir = parse(pattern);
         let parts = hir.as_ref().map(consuming_parts).unwrap_or_default();
@@ -759,14 +796,16 @@ impl Capture {
                 return Capture::WholeMatch;
             }
         }
+        // A DFA's match end and a byte scan cost far less than even one-pass captures.
+        if let Some(bytes) = code_suffix(&parts) {
+            return Capture::Suffix(bytes);
+        }
         let one_pass = regex_automata::dfa::onepass::DFA::builder()
             .syntax(catalog::engine_syntax())
             .build(pattern)
             .is_ok();
         if one_pass {
             Capture::OnePass
-        } else if let Some(bytes) = code_suffix(&parts) {
-            Capture::Suffix(bytes)
         } else {
             Capture::Backtrack
         }
@@ -787,24 +826,63 @@ fn is_code(hir: &Hir) -> bool {
     matches!(hir.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"))
 }
 
-/// The bytes the `code` group may hold, when it is the last of a pattern's `parts`, cannot be
-/// empty, and none of those bytes can end the part before it.
+/// The bytes the `code` group may hold, when those bytes alone tell the code's place in a
+/// match: the group is one of a pattern's `parts` and cannot be empty, none of its bytes can
+/// end what precedes it (or nothing does), and none can occur in what follows it. The code
+/// is then the run of such bytes that ends where the match's trailing run of other bytes
+/// begins.
 fn code_suffix(parts: &[&Hir]) -> Option<ByteSet> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let [.., before, code] = parts else {
-        return None;
-    };
-    if !is_code(code) || code.properties().minimum_len().is_none_or(|n| n == 0) {
+    let at = parts.iter().position(|h| is_code(h))?;
+    let code = parts[at];
+    if code.properties().minimum_len().is_none_or(|n| n == 0) {
         return None;
     }
     let bytes = byte_set(code)?;
-    let suffixes = Extractor::new().kind(ExtractKind::Suffix).extract(before);
-    let literals = suffixes.literals()?;
-    let separated = !literals.is_empty()
-        && literals
-            .iter()
-            .all(|l| l.as_bytes().last().is_some_and(|&b| !bytes.contains(b)));
-    separated.then_some(bytes)
+    for after in &parts[at + 1..] {
+        if !byte_set(after)?.is_disjoint(bytes) {
+            return None;
+        }
+    }
+    // What precedes the code may also be empty: the match's start then bounds the code.
+    let (before, _) = last_bytes(&parts[..at])?;
+    before.is_disjoint(bytes).then_some(bytes)
+}
+
+/// The bytes a match of the concatenation of `parts` may end with, and whether it may be empty.
+fn last_bytes(parts: &[&Hir]) -> Option<(ByteSet, bool)> {
+    let mut set = ByteSet::default();
+    for part in parts.iter().rev() {
+        let (last, empty) = match part.kind() {
+            HirKind::Empty | HirKind::Look(_) => (ByteSet::default(), true),
+            HirKind::Literal(l) => {
+                let mut last = ByteSet::default();
+                if let Some(&b) = l.0.last() {
+                    last.insert_range(b, b);
+                }
+                (last, l.0.is_empty())
+            }
+            HirKind::Class(_) => (byte_set(part)?, false),
+            HirKind::Repetition(r) => {
+                let (last, empty) = last_bytes(&[&r.sub])?;
+                (last, empty || r.min == 0)
+            }
+            HirKind::Capture(c) => last_bytes(&[&c.sub])?,
+            HirKind::Concat(subs) => last_bytes(&subs.iter().collect::<Vec<_>>())?,
+            HirKind::Alternation(subs) => {
+                let mut any = (ByteSet::default(), false);
+                for sub in subs {
+                    let (last, empty) = last_bytes(&[sub])?;
+                    any = (any.0.union(last), any.1 || empty);
+                }
+                any
+            }
+        };
+        set = set.union(last);
+        if !empty {
+            return Some((set, false));
+        }
+    }
+    Some((set, true))
 }
 
 /// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
@@ -830,10 +908,7 @@ fn byte_set(hir: &Hir) -> Option<ByteSet> {
         HirKind::Capture(c) => set = byte_set(&c.sub)?,
         HirKind::Concat(parts) | HirKind::Alternation(parts) => {
             for part in parts {
-                let sub = byte_set(part)?;
-                for (word, add) in set.0.iter_mut().zip(sub.0) {
-                    *word |= add;
-                }
+                set = set.union(byte_set(part)?);
             }
         }
     }
@@ -916,7 +991,11 @@ mod tests {
             ),
             ["1234"]
         );
-        assert_eq!(Capture::of(r"V (?P<code>\d+)"), Capture::OnePass);
+        assert!(matches!(
+            Capture::of(r"V (?P<code>\d+)"),
+            Capture::Suffix(_)
+        ));
+        assert_eq!(Capture::of(r"V (?P<code>\d+)-\d"), Capture::OnePass);
     }
 
     #[test]
@@ -942,14 +1021,94 @@ mod tests {
         assert!(suffix(r"(?:/errors/|#error-)(?P<code>\d{4,5})\b").is_some());
         assert!(suffix(r"x\d(?P<code>\d+)").is_none());
         assert!(suffix(r"a(?P<code>\d*)").is_none());
-        assert!(suffix(r"(?P<code>\d+)").is_none());
-        assert!(suffix(r"a(?P<code>\d+)b").is_none());
         assert!(suffix(r"a(?P<code>.+)").is_none());
+        // What follows the code must not hold its bytes; a match may begin with the code.
+        assert!(suffix(r"(?P<code>\d+)").is_some());
+        assert!(suffix(r"a(?P<code>\d+)b").is_some());
+        assert!(suffix(r#""(?P<code>[a-z]+(?:_[a-z]+)*)\\?""#).is_some());
+        assert!(suffix(r"(?:^|[\s(])(?P<code>\d{5})(?:[:-]\s+|\s+)[A-Z][a-z]").is_some());
+        assert!(suffix(r"a(?P<code>\d+)x?\d").is_none());
+        assert!(suffix(r"a(?P<code>[a-z]+)\s*\w").is_none());
+        assert!(suffix(r"a(?P<other>\d+)(?P<code>\d)").is_none());
         // Not one-pass, code in the middle: captures over the span the DFA found.
         assert_eq!(Capture::of(r"ID:(?P<code>\w+)\d\b"), Capture::Backtrack);
         let rule = "[[rule]]\nid = \"b\"\nanchors = [\"ID:\"]\nat_anchor = true\n\
                     regex = 'ID:(?P<code>\\w+)\\d\\b'\n";
         assert_eq!(codes(rule, "ID:abc12 ID:z9 ID:q\n"), ["abc1", "z"]);
+    }
+
+    #[test]
+    fn codes_read_off_the_span_are_the_captured_codes() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                r#"\\?"error\\?"\s*:\s*\\?"(?P<code>[a-z]+(?:_[a-z]+)*)\\?""#,
+                &[
+                    r#"{"error": "invalid_grant", "x":1}"#,
+                    r#"{\"error\":\"a_b\"}"#,
+                ],
+            ),
+            (
+                r"\bStormpath (?P<code>\d{4,5})\s*[(:,-]",
+                &["HTTP 400, Stormpath 2001 (http://x)", "Stormpath 12345:"],
+            ),
+            (
+                r"(?:^|[\s(\[,;#])(?P<code>(?:1[78]|20)\d{3})(?:[:-]\s+|\s+(?:[:-]\s+)?)[A-Z][a-z]",
+                &[
+                    "17002 User locked",
+                    "x - (20015: No user",
+                    "a 18001 - Bad 17003 Xy",
+                ],
+            ),
+        ];
+        for (pattern, lines) in cases {
+            let Capture::Suffix(bytes) = Capture::of(pattern) else {
+                panic!("{pattern} is read off its span");
+            };
+            let re = regex::bytes::Regex::new(pattern).unwrap();
+            for line in *lines {
+                let line = line.as_bytes();
+                let caps = re.captures(line).unwrap();
+                let (m, code) = (caps.get(0).unwrap(), caps.name("code").unwrap());
+                assert_eq!(
+                    bytes.code_in(line, m.start(), m.end()),
+                    (code.start(), code.end()),
+                    "{pattern} on {}",
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_catalog_rules_read_codes_off_spans_as_captures_would() {
+        let cat = Catalog::embedded().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = Vec::new();
+        for sub in ["sample-logs", "tests/corpus"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                text.extend(std::fs::read(entry.unwrap().path()).unwrap());
+            }
+        }
+        let mut checked = 0;
+        for rule in cat.rules() {
+            let Some(bytes) = Capture::of(&rule.pattern).code_bytes() else {
+                continue;
+            };
+            for line in text.split(|&b| b == b'\n') {
+                for caps in rule.regex.captures_iter(line) {
+                    let m = caps.get_match().unwrap();
+                    let code = caps.get_group(rule.code_group).unwrap();
+                    assert_eq!(
+                        bytes.code_in(line, m.start(), m.end()),
+                        (code.start, code.end),
+                        "{}",
+                        rule.origin
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 
     #[test]
