@@ -197,7 +197,8 @@ pub struct Rule {
 
 /// Code (or name) to entry, for one vendor. Looked up once per hit, with short keys: a fast
 /// fixed-seed hash rather than the default DoS-resistant one (the keys come from the catalog).
-type CodeMap = HashMap<Box<str>, EntryId, foldhash::fast::FixedState>;
+/// Keys are bytes, so that a code found in a log is looked up as it is, without decoding.
+type CodeMap = HashMap<Box<[u8]>, EntryId, foldhash::fast::FixedState>;
 
 /// The loaded catalog: vendors, entries and rules.
 #[derive(Clone, Debug)]
@@ -500,7 +501,7 @@ impl Catalog {
             let id = EntryId::try_from(self.entries.len())
                 .map_err(|_| Error::pattern(file, line, "too many codes"))?;
             if self.by_code[usize::from(vendor)]
-                .insert(c.code.as_str().into(), id)
+                .insert(c.code.as_bytes().into(), id)
                 .is_some()
             {
                 return Err(Error::pattern(
@@ -514,7 +515,7 @@ impl Catalog {
             }
             if let Some(name) = &c.name {
                 self.by_name[usize::from(vendor)]
-                    .entry(name.as_str().into())
+                    .entry(name.as_bytes().into())
                     .or_insert(id);
             }
             self.entries.push(Entry {
@@ -660,11 +661,14 @@ impl Catalog {
 
     /// The entry of `vendor` whose code is `code`.
     pub fn lookup_code(&self, vendor: VendorId, code: &str) -> Option<EntryId> {
-        self.by_code.get(usize::from(vendor))?.get(code).copied()
+        self.by_code
+            .get(usize::from(vendor))?
+            .get(code.as_bytes())
+            .copied()
     }
 
     /// The entry of `vendor` whose code (or, with [`Lookup::Name`], name) is `text`.
-    pub fn lookup(&self, vendor: VendorId, text: &str, how: Lookup) -> Option<EntryId> {
+    pub fn lookup(&self, vendor: VendorId, text: &[u8], how: Lookup) -> Option<EntryId> {
         match how {
             Lookup::Code => self.by_code.get(usize::from(vendor))?.get(text).copied(),
             Lookup::Name => self.by_name.get(usize::from(vendor))?.get(text).copied(),

@@ -14,7 +14,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
 use regex_automata::util::captures::Captures;
-use regex_automata::{meta, Anchored, Input as RInput, PatternSet};
+use regex_automata::{meta, Anchored, Input as RInput};
 use regex_syntax::hir::{Hir, HirKind};
 
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
@@ -101,8 +101,8 @@ pub struct Scratch {
     starts: Vec<usize>,
     /// Per distinct envelope: whether the current line meets it, once known.
     envelopes: Vec<Option<bool>>,
-    /// Per rule: the search cache of its attribution regex, and its match set.
-    attribution: Vec<Option<(meta::Cache, PatternSet)>>,
+    /// Per rule: the search cache of its attribution regex.
+    attribution: Vec<Option<meta::Cache>>,
 }
 
 /// The compiled rules of a catalog.
@@ -122,17 +122,21 @@ pub struct Matcher<'c> {
     resume: Vec<usize>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
-    /// The distinct envelopes (`require_any`) of the rules.
+    /// The distinct line regexes of the rules: envelopes (`require_any`) and rejections
+    /// (`reject_any`).
     envelopes: Vec<Envelope<'c>>,
     /// Per rule: its envelope's index in `envelopes`.
     envelope_of: Vec<Option<usize>>,
-    /// Per rule searched in the whole line: the literals every match of its regex starts with,
-    /// when there are a few, so that the regex is tried only where they occur.
+    /// Per rule: its rejection's index in `envelopes`.
+    reject_of: Vec<Option<usize>>,
+    /// Per rule searched in the whole line: a searcher for the literals every match of its
+    /// regex starts with, when there are a few, so that the regex is tried only where they
+    /// occur.
     starts: Vec<Option<Vec<memchr::memmem::Finder<'static>>>>,
     /// Per rule: how its code is taken from an anchored match.
     capture: Vec<Capture>,
     /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
-    /// `i`-th condition), so that a line is scanned once for all of them.
+    /// `i`-th condition), so that one pass over a line finds the condition it meets leftmost.
     attribution: Vec<Option<meta::Regex>>,
 }
 
@@ -190,20 +194,27 @@ impl<'c> Matcher<'c> {
             .builder()
             .extend(&literals)
             .build();
+        // Rules that share a line regex (Akamai's envelope, WSO2's rejections) share its
+        // answer for a line.
         let mut envelopes: Vec<Envelope<'c>> = Vec::new();
-        let envelope_of = catalog
+        let mut index_of = |re: &'c regex::bytes::Regex| {
+            let same = envelopes
+                .iter()
+                .position(|e| e.regex.as_str() == re.as_str());
+            same.unwrap_or_else(|| {
+                envelopes.push(Envelope::new(re));
+                envelopes.len() - 1
+            })
+        };
+        let envelope_of: Vec<Option<usize>> = catalog
             .rules()
             .iter()
-            .map(|r| {
-                let re = r.require.as_ref()?;
-                let same = envelopes
-                    .iter()
-                    .position(|e| e.regex.as_str() == re.as_str());
-                Some(same.unwrap_or_else(|| {
-                    envelopes.push(Envelope::new(re));
-                    envelopes.len() - 1
-                }))
-            })
+            .map(|r| r.require.as_ref().map(&mut index_of))
+            .collect();
+        let reject_of = catalog
+            .rules()
+            .iter()
+            .map(|r| r.reject.as_ref().map(&mut index_of))
             .collect();
         let starts = catalog
             .rules()
@@ -245,6 +256,7 @@ impl<'c> Matcher<'c> {
             vendors,
             envelopes,
             envelope_of,
+            reject_of,
             starts,
             capture,
             attribution,
@@ -447,17 +459,22 @@ impl<'c> Matcher<'c> {
             }
             if found.is_empty()
                 || (!cheap && !self.envelope_met(envelope, line, &mut scratch.envelopes))
-                || rule.reject.as_ref().is_some_and(|r| r.is_match(line))
+                || (self.reject_of[ri].is_some()
+                    && self.envelope_met(self.reject_of[ri], line, &mut scratch.envelopes))
             {
                 continue;
             }
             let attributed = self.attribution[ri].as_ref().and_then(|re| {
-                // The first condition, in the rule's order, that the line meets.
-                let (cache, set) = scratch.attribution[ri]
-                    .get_or_insert_with(|| (re.create_cache(), PatternSet::new(re.pattern_len())));
-                set.clear();
-                re.which_overlapping_matches_with(cache, &RInput::new(line), set);
-                set.iter().next().map(|p| rule.attribute[p.as_usize()].0)
+                // The first condition, in the rule's order, that the line meets. One pass finds
+                // the condition met leftmost; only a line that meets that one and an earlier
+                // one needs the earlier ones asked one by one.
+                let cache = scratch.attribution[ri].get_or_insert_with(|| re.create_cache());
+                let leftmost = re.search_half_with(cache, &RInput::new(line))?;
+                let first = rule.attribute[..leftmost.pattern().as_usize()]
+                    .iter()
+                    .position(|(_, when)| when.is_match(line))
+                    .unwrap_or(leftmost.pattern().as_usize());
+                Some(rule.attribute[first].0)
             });
             for &(ws, we, cs, ce) in found.iter() {
                 if let Some(code_ref) = self.resolve(rule, attributed, &line[cs..ce]) {
@@ -539,26 +556,25 @@ impl<'c> Matcher<'c> {
     /// on a line that does not name it).
     fn resolve(&self, rule: &Rule, attributed: Option<VendorId>, code: &[u8]) -> Option<CodeRef> {
         let cat = self.catalog;
-        let text = String::from_utf8_lossy(code);
         if let Some(v) = attributed {
-            if let Some(id) = cat.lookup(v, &text, rule.lookup) {
+            if let Some(id) = cat.lookup(v, code, rule.lookup) {
                 return Some(CodeRef::Known(id));
             }
         }
-        if let Some(id) = cat.lookup(rule.vendor, &text, rule.lookup) {
+        if let Some(id) = cat.lookup(rule.vendor, code, rule.lookup) {
             return Some(match attributed {
                 Some(vendor) if vendor != rule.vendor => CodeRef::Attributed { vendor, entry: id },
                 _ => CodeRef::Known(id),
             });
         }
         for &(v, _) in &rule.attribute {
-            if let Some(id) = cat.lookup(v, &text, rule.lookup) {
+            if let Some(id) = cat.lookup(v, code, rule.lookup) {
                 return Some(CodeRef::Known(id));
             }
         }
         rule.count_unknown.then(|| CodeRef::Unknown {
             vendor: attributed.unwrap_or(rule.vendor),
-            code: text.into(),
+            code: String::from_utf8_lossy(code).into(),
         })
     }
 }
@@ -661,7 +677,7 @@ fn finders(strings: &[Vec<u8>]) -> Vec<memchr::memmem::Finder<'static>> {
 }
 
 /// The literals every match of `pattern` starts with, when there is a finite set of them and
-/// none is empty.
+/// none is empty. A literal that begins with another one is left out: it adds no place.
 fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = parse(pattern)?;
@@ -671,17 +687,28 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         .iter()
         .map(|l| l.as_bytes().to_vec())
         .collect();
+    let minimize = |literals: &mut Vec<Vec<u8>>| {
+        literals.sort_unstable();
+        literals.dedup();
+        // Sorted, a literal that begins with another one follows it.
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(literals.len());
+        for l in literals.drain(..) {
+            if !kept.last().is_some_and(|k| l.starts_with(k)) {
+                kept.push(l);
+            }
+        }
+        *literals = kept;
+    };
+    minimize(&mut literals);
     // Classes after the literal part (`"code"\s*:`) multiply the set; shorter prefixes of the
     // same literals are still prefixes of every match, and far fewer.
-    literals.sort_unstable();
-    literals.dedup();
     while literals.len() > MAX_PREFIX_LITERALS {
         let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
         if longest <= 1 {
             return None;
         }
         literals.iter_mut().for_each(|l| l.truncate(longest - 1));
-        literals.dedup();
+        minimize(&mut literals);
     }
     (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
 }
@@ -1109,6 +1136,27 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn attribution_takes_the_first_condition_in_order_not_the_leftmost() {
+        let cat = Catalog::embedded().unwrap();
+        let matcher = Matcher::new(&cat, None).unwrap();
+        let vendor_of = |line: &str| {
+            let mut vendors = Vec::new();
+            matcher.find_lines(line.as_bytes(), &mut Scratch::default(), |l| {
+                for hit in l.hits {
+                    vendors.push(cat.vendor(hit.code.vendor(&cat)).id.clone());
+                }
+            });
+            vendors
+        };
+        // The IDaaS host comes first, but the Okta condition is listed first.
+        let both = r#"via https://x.aliyunidaas.com/api {"error":"invalid_grant"} https://acme.okta.com/oauth2/v1/token"#;
+        assert_eq!(vendor_of(both), ["okta"]);
+        let idaas = r#"via https://x.aliyunidaas.com/api {"error":"invalid_grant"}"#;
+        assert_eq!(vendor_of(idaas), ["idaas"]);
+        assert_eq!(vendor_of(r#"{"error":"invalid_grant"}"#), ["oauth"]);
     }
 
     #[test]
