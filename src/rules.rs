@@ -13,7 +13,10 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::captures::Captures;
+use regex_automata::util::{primitives::StateID, start};
 use regex_automata::{meta, Anchored, Input as RInput};
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -87,22 +90,43 @@ pub struct LineHits<'a> {
 /// Reusable per-thread memory for [`Matcher::find_lines`], so the hot loop does not allocate.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Per rule: whether an anchor of the current line triggered it.
     triggered: Vec<bool>,
+    /// The rules triggered on the current line.
+    fired: Vec<usize>,
     /// (rule, position in the line) of every anchor occurrence of the current line.
     at: Vec<(usize, usize)>,
     hits: Vec<Hit>,
     suppressed: Vec<(VendorId, Option<usize>)>,
     vendors_seen: Vec<VendorId>,
-    /// Per rule: reusable capture slots (a rule's groups are its own).
-    caps: Vec<Option<(Captures, regex_automata::meta::Cache)>>,
+    /// Per rule: its search caches, made when the rule is first tried.
+    rules: Vec<Option<RuleScratch>>,
     /// (match start, match end, code start, code end) of the current rule's matches.
     found: Vec<(usize, usize, usize, usize)>,
     /// Where the current rule's start literals occur in the line.
     starts: Vec<usize>,
     /// Per distinct envelope: whether the current line meets it, once known.
     envelopes: Vec<Option<bool>>,
-    /// Per rule: the search cache of its attribution regex.
-    attribution: Vec<Option<meta::Cache>>,
+}
+
+/// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
+/// on the hot path).
+#[derive(Debug)]
+struct RuleScratch {
+    caps: Captures,
+    cache: meta::Cache,
+    /// The cache of its attribution regex.
+    attribution: Option<meta::Cache>,
+}
+
+impl RuleScratch {
+    fn new(rule: &Rule, compiled: &Compiled) -> RuleScratch {
+        RuleScratch {
+            caps: rule.regex.create_captures(),
+            cache: rule.regex.create_cache(),
+            attribution: compiled.attribution.as_ref().map(meta::Regex::create_cache),
+        }
+    }
 }
 
 /// The compiled rules of a catalog.
@@ -125,19 +149,30 @@ pub struct Matcher<'c> {
     /// The distinct line regexes of the rules: envelopes (`require_any`) and rejections
     /// (`reject_any`).
     envelopes: Vec<Envelope<'c>>,
-    /// Per rule: its envelope's index in `envelopes`.
-    envelope_of: Vec<Option<usize>>,
-    /// Per rule: its rejection's index in `envelopes`.
-    reject_of: Vec<Option<usize>>,
-    /// Per rule searched in the whole line: a searcher for the literals every match of its
-    /// regex starts with, when there are a few, so that the regex is tried only where they
-    /// occur.
-    starts: Vec<Option<Vec<memchr::memmem::Finder<'static>>>>,
-    /// Per rule: how its code is taken from an anchored match.
-    capture: Vec<Capture>,
-    /// Per rule: its `attribute` conditions as one multi-pattern regex (pattern `i` is the
-    /// `i`-th condition), so that one pass over a line finds the condition it meets leftmost.
-    attribution: Vec<Option<meta::Regex>>,
+    /// Per rule: what it needs on the hot path.
+    compiled: Vec<Compiled>,
+}
+
+/// A rule compiled for the hot path.
+#[derive(Debug)]
+struct Compiled {
+    /// Its envelope's index in [`Matcher::envelopes`].
+    envelope: Option<usize>,
+    /// Whether the envelope is ruled out by substring searches on most lines, and so goes
+    /// before the rule's own regex (`"code"` is everywhere, `"stat` is not).
+    cheap: bool,
+    /// Its rejection's index in [`Matcher::envelopes`].
+    reject: Option<usize>,
+    /// For a rule searched in the whole line: the literals every match of its regex starts
+    /// with, when there are a few, so that the regex is tried only where they occur.
+    starts: Option<Vec<memchr::memmem::Finder<'static>>>,
+    /// How its code is taken from a match.
+    capture: Capture,
+    /// For a rule tried at places (anchors or start literals): its anchored DFA, when small.
+    dfa: Option<AnchoredDfa>,
+    /// Its `attribute` conditions as one multi-pattern regex (pattern `i` is the `i`-th
+    /// condition), so that one pass over a line finds the condition it meets leftmost.
+    attribution: Option<meta::Regex>,
 }
 
 impl<'c> Matcher<'c> {
@@ -206,47 +241,39 @@ impl<'c> Matcher<'c> {
                 envelopes.len() - 1
             })
         };
-        let envelope_of: Vec<Option<usize>> = catalog
-            .rules()
-            .iter()
-            .map(|r| r.require.as_ref().map(&mut index_of))
-            .collect();
-        let reject_of = catalog
-            .rules()
-            .iter()
-            .map(|r| r.reject.as_ref().map(&mut index_of))
-            .collect();
-        let starts = catalog
-            .rules()
-            .iter()
-            .map(|r| {
-                // Short literals occur too often to save anything.
-                let literals = prefix_literals(&r.pattern)
-                    .filter(|l| !r.at_anchor && l.iter().all(|l| l.len() >= 3))?;
-                Some(finders(&literals))
-            })
-            .collect();
-        let capture = catalog
-            .rules()
-            .iter()
-            .map(|r| Capture::of(&r.pattern))
-            .collect();
-        let attribution = catalog
-            .rules()
-            .iter()
-            .map(|r| {
-                if r.attribute.is_empty() {
-                    return Ok(None);
-                }
+        let mut compiled = Vec::with_capacity(catalog.rules().len());
+        for r in catalog.rules() {
+            let envelope = r.require.as_ref().map(&mut index_of);
+            let reject = r.reject.as_ref().map(&mut index_of);
+            // Short literals occur too often to save anything.
+            let starts = prefix_literals(&r.pattern)
+                .filter(|l| !r.at_anchor && l.iter().all(|l| l.len() >= 3))
+                .map(|l| finders(&l));
+            let dfa = (r.at_anchor || starts.is_some())
+                .then(|| AnchoredDfa::new(&r.pattern))
+                .flatten();
+            let attribution = if r.attribute.is_empty() {
+                None
+            } else {
                 let whens: Vec<&str> = r.attribute.iter().map(|(_, w)| w.as_str()).collect();
-                catalog::engine_builder()
-                    .build_many(&whens)
-                    .map(Some)
-                    .map_err(|e| {
-                        Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                let regex = catalog::engine_builder().build_many(&whens).map_err(|e| {
+                    Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
+                })?;
+                Some(regex)
+            };
+            compiled.push(Compiled {
+                envelope,
+                cheap: false,
+                reject,
+                starts,
+                capture: Capture::of(&r.pattern),
+                dfa,
+                attribution,
+            });
+        }
+        for c in &mut compiled {
+            c.cheap = c.envelope.is_some_and(|e| envelopes[e].is_cheap());
+        }
         Ok(Matcher {
             catalog,
             anchors,
@@ -255,11 +282,7 @@ impl<'c> Matcher<'c> {
             resume,
             vendors,
             envelopes,
-            envelope_of,
-            reject_of,
-            starts,
-            capture,
-            attribution,
+            compiled,
         })
     }
 
@@ -278,6 +301,12 @@ impl<'c> Matcher<'c> {
         let rules = self.catalog.rules().len();
         scratch.triggered.clear();
         scratch.triggered.resize(rules, false);
+        scratch.fired.clear();
+        if scratch.rules.len() < rules {
+            scratch.rules.resize_with(rules, || None);
+        }
+        scratch.envelopes.clear();
+        scratch.envelopes.resize(self.envelopes.len(), None);
         let find = |from: usize| match &self.packed {
             Some(packed) => packed.find_in(hay, aho_corasick::Span::from(from..hay.len())),
             None => self.anchors.find(Input::new(hay).span(from..hay.len())),
@@ -294,7 +323,10 @@ impl<'c> Matcher<'c> {
             loop {
                 let pattern = a.pattern().as_usize();
                 for &(ri, offset) in &self.anchor_rules[pattern] {
-                    scratch.triggered[ri] = true;
+                    if !scratch.triggered[ri] {
+                        scratch.triggered[ri] = true;
+                        scratch.fired.push(ri);
+                    }
                     scratch.at.push((ri, a.start() + offset - start));
                 }
                 next = find(a.start() + self.resume[pattern]);
@@ -325,8 +357,13 @@ impl<'c> Matcher<'c> {
         } else {
             nl
         };
+        // Rules are tried in the catalog's order, whatever the order of their anchors.
+        scratch.fired.sort_unstable();
         self.line_hits(hay, start, end, scratch);
-        scratch.triggered.iter_mut().for_each(|t| *t = false);
+        for &ri in &scratch.fired {
+            scratch.triggered[ri] = false;
+        }
+        scratch.fired.clear();
         scratch.envelopes.iter_mut().for_each(|e| *e = None);
         scratch.at.clear();
         if !scratch.hits.is_empty() {
@@ -339,23 +376,15 @@ impl<'c> Matcher<'c> {
     }
 
     /// Fills `scratch.hits` with the resolved hits of the line `hay[start..end]`, trying the
-    /// rules marked in `scratch.triggered`.
+    /// rules in `scratch.fired`.
     fn line_hits(&self, hay: &[u8], start: usize, end: usize, scratch: &mut Scratch) {
         let line = &hay[start..end];
         let rules = self.catalog.rules();
         scratch.hits.clear();
         scratch.suppressed.clear();
-        if scratch.envelopes.len() < self.envelopes.len() {
-            scratch.envelopes.resize(self.envelopes.len(), None);
-        }
-        if scratch.caps.len() < rules.len() {
-            scratch.caps.resize_with(rules.len(), || None);
-            scratch.attribution.resize_with(rules.len(), || None);
-        }
-        for (ri, rule) in rules.iter().enumerate() {
-            if !scratch.triggered[ri] {
-                continue;
-            }
+        for i in 0..scratch.fired.len() {
+            let ri = scratch.fired[i];
+            let (rule, plan) = (&rules[ri], &self.compiled[ri]);
             // A rule whose hits an earlier rule has already claimed for this line has
             // nothing to add (unless its own hits would suppress others).
             if rule.suppresses.is_empty()
@@ -366,40 +395,33 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            // An envelope that a substring search rules out on most lines goes before the
-            // rule's own regex (`"code"` is everywhere, `"stat` is not); others after it.
-            let envelope = self.envelope_of[ri];
-            let cheap = envelope.is_some_and(|e| self.envelopes[e].is_cheap());
-            if cheap && !self.envelope_met(envelope, line, &mut scratch.envelopes) {
+            if plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
                 continue;
             }
             let before = scratch.hits.len();
-            // Each rule's own capture slots and search cache: no shared pool on the hot path.
-            let (caps, cache) = scratch.caps[ri]
-                .get_or_insert_with(|| (rule.regex.create_captures(), rule.regex.create_cache()));
+            let memory = scratch.rules[ri].get_or_insert_with(|| RuleScratch::new(rule, plan));
             let found = &mut scratch.found;
             found.clear();
-            let how = self.capture[ri];
             if rule.at_anchor {
-                if envelope.is_some() && !cheap {
+                if plan.envelope.is_some() && !plan.cheap {
                     // Whether the regex matches at an anchor at all decides if the envelope is
                     // worth its search; a DFA tells that more cheaply than captures.
+                    let dfa = plan.dfa.as_ref();
                     let matches = scratch.at.iter().any(|&(r, pos)| {
-                        r == ri && pos <= line.len() && {
-                            let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
-                            rule.regex.search_half_with(cache, &input).is_some()
-                        }
+                        r == ri
+                            && pos <= line.len()
+                            && match_end(rule, dfa, line, pos, &mut memory.cache).is_some()
                     });
-                    if !matches || !self.envelope_met(envelope, line, &mut scratch.envelopes) {
+                    if !matches || !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
                         continue;
                     }
                 }
                 for &(r, pos) in &scratch.at {
                     if r == ri && pos <= line.len() {
-                        capture_at(rule, how, line, pos, cache, caps, found);
+                        capture_at(rule, plan, line, pos, memory, found);
                     }
                 }
-            } else if let Some(starts) = &self.starts[ri] {
+            } else if let Some(starts) = &plan.starts {
                 // Every match begins with one of these literals: the regex is tried, anchored,
                 // where they occur, leftmost first, as an unanchored search would.
                 let at = &mut scratch.starts;
@@ -416,7 +438,7 @@ impl<'c> Matcher<'c> {
                 let mut from = 0;
                 for &pos in at.iter() {
                     if pos >= from {
-                        if let Some(end) = capture_at(rule, how, line, pos, cache, caps, found) {
+                        if let Some(end) = capture_at(rule, plan, line, pos, memory, found) {
                             from = end.max(pos + 1);
                         }
                     }
@@ -425,15 +447,16 @@ impl<'c> Matcher<'c> {
                 let mut from = 0;
                 while from <= line.len() {
                     let input = RInput::new(line).range(from..);
-                    let m = if let Some(bytes) = how.code_bytes() {
+                    let m = if let Some(bytes) = plan.capture.code_bytes() {
                         // The match's span tells the code: no capture search.
-                        let Some(m) = rule.regex.search_with(cache, &input) else {
+                        let Some(m) = rule.regex.search_with(&mut memory.cache, &input) else {
                             break;
                         };
                         let (code_start, code_end) = bytes.code_in(line, m.start(), m.end());
                         found.push((m.start(), m.end(), code_start, code_end));
                         m
                     } else {
+                        let RuleScratch { caps, cache, .. } = memory;
                         rule.regex.search_captures_with(cache, &input, caps);
                         let Some(m) = caps.get_match() else { break };
                         push_match(caps, rule.code_group, found);
@@ -458,17 +481,17 @@ impl<'c> Matcher<'c> {
                 });
             }
             if found.is_empty()
-                || (!cheap && !self.envelope_met(envelope, line, &mut scratch.envelopes))
-                || (self.reject_of[ri].is_some()
-                    && self.envelope_met(self.reject_of[ri], line, &mut scratch.envelopes))
+                || (!plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
+                || (plan.reject.is_some()
+                    && self.envelope_met(plan.reject, line, &mut scratch.envelopes))
             {
                 continue;
             }
-            let attributed = self.attribution[ri].as_ref().and_then(|re| {
+            let attributed = plan.attribution.as_ref().and_then(|re| {
                 // The first condition, in the rule's order, that the line meets. One pass finds
                 // the condition met leftmost; only a line that meets that one and an earlier
                 // one needs the earlier ones asked one by one.
-                let cache = scratch.attribution[ri].get_or_insert_with(|| re.create_cache());
+                let cache = memory.attribution.as_mut()?;
                 let leftmost = re.search_half_with(cache, &RInput::new(line))?;
                 let first = rule.attribute[..leftmost.pattern().as_usize()]
                     .iter()
@@ -598,19 +621,19 @@ fn give_way(
 /// returns the match's end.
 fn capture_at(
     rule: &Rule,
-    how: Capture,
+    plan: &Compiled,
     line: &[u8],
     pos: usize,
-    cache: &mut meta::Cache,
-    caps: &mut Captures,
+    memory: &mut RuleScratch,
     found: &mut Vec<(usize, usize, usize, usize)>,
 ) -> Option<usize> {
+    let RuleScratch { caps, cache, .. } = memory;
     let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
-    if how != Capture::OnePass {
+    if plan.capture != Capture::OnePass {
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
-        let end = rule.regex.search_half_with(cache, &input)?.offset();
-        if let Some(bytes) = how.code_bytes() {
+        let end = match_end(rule, plan.dfa.as_ref(), line, pos, cache)?;
+        if let Some(bytes) = plan.capture.code_bytes() {
             let (code_start, code_end) = bytes.code_in(line, pos, end);
             found.push((pos, end, code_start, code_end));
             return Some(end);
@@ -623,6 +646,86 @@ fn capture_at(
     push_match(caps, rule.code_group, found);
     Some(end)
 }
+
+/// The end of the match of `rule` that starts at `pos` in `line`, if there is one.
+fn match_end(
+    rule: &Rule,
+    dfa: Option<&AnchoredDfa>,
+    line: &[u8],
+    pos: usize,
+    cache: &mut meta::Cache,
+) -> Option<usize> {
+    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos)) {
+        return answer;
+    }
+    let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    Some(rule.regex.search_half_with(cache, &input)?.offset())
+}
+
+/// A rule's regex as a fully built DFA for anchored searches only: confirming a candidate
+/// is then a walk over its bytes, with no setup beyond looking up the start state.
+#[derive(Debug)]
+struct AnchoredDfa {
+    dfa: dense::DFA<Vec<u32>>,
+    /// The start state for each byte before the match, and (last) for none.
+    starts: Vec<StateID>,
+}
+
+impl AnchoredDfa {
+    /// The DFA of `pattern`, unless it would be large (then the lazy DFA serves).
+    fn new(pattern: &str) -> Option<AnchoredDfa> {
+        let dfa = dense::Builder::new()
+            .syntax(catalog::engine_syntax())
+            .thompson(thompson::Config::new().which_captures(WhichCaptures::None))
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Anchored)
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                    .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
+            )
+            .build(pattern)
+            .ok()?;
+        let starts = (0..=256)
+            .map(|b| {
+                let config = start::Config::new()
+                    .anchored(Anchored::Yes)
+                    .look_behind(u8::try_from(b).ok());
+                dfa.start_state(&config).ok()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(AnchoredDfa { dfa, starts })
+    }
+
+    /// The end of the leftmost-first match that starts at `pos` in `hay`: `Some(None)` when
+    /// there is none, `None` when this DFA cannot tell (a byte it gives up on).
+    fn end_at(&self, hay: &[u8], pos: usize) -> Option<Option<usize>> {
+        let dfa = &self.dfa;
+        let behind = pos.checked_sub(1).map_or(256, |i| usize::from(hay[i]));
+        let mut sid = self.starts[behind];
+        let mut end = None;
+        // Matches are reported one byte late: entering a match state at `i` ends one at `i`.
+        for (i, &b) in hay[pos..].iter().enumerate() {
+            sid = dfa.next_state(sid, b);
+            if dfa.is_special_state(sid) {
+                if dfa.is_match_state(sid) {
+                    end = Some(pos + i);
+                } else if dfa.is_dead_state(sid) {
+                    return Some(end);
+                } else if dfa.is_quit_state(sid) {
+                    return None;
+                }
+            }
+        }
+        if dfa.is_match_state(dfa.next_eoi_state(sid)) {
+            end = Some(hay.len());
+        }
+        Some(end)
+    }
+}
+
+/// The largest anchored DFA built for a rule, in bytes.
+const ANCHORED_DFA_LIMIT: usize = 1 << 20;
 
 /// Records the (whole match, code group) spans of a successful search.
 fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize, usize, usize)>) {
@@ -792,6 +895,9 @@ impl ByteSet {
     /// The code in the match `hay[start..end]` of a pattern whose code's bytes are these (see
     /// [`code_suffix`]): the run of them that ends where the trailing run of others begins.
     fn code_in(self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        if self == ByteSet::ALL {
+            return (start, end);
+        }
         let span = &hay[start..end];
         let code_end = span
             .iter()
@@ -1038,7 +1144,8 @@ mod tests {
         )])
         .unwrap();
         let m = Matcher::new(&cat, None).unwrap();
-        assert!(m.starts[0]
+        assert!(m.compiled[0]
+            .starts
             .as_ref()
             .is_some_and(|s| s.len() <= MAX_PREFIX_LITERALS));
     }
@@ -1157,6 +1264,46 @@ mod tests {
         let idaas = r#"via https://x.aliyunidaas.com/api {"error":"invalid_grant"}"#;
         assert_eq!(vendor_of(idaas), ["idaas"]);
         assert_eq!(vendor_of(r#"{"error":"invalid_grant"}"#), ["oauth"]);
+    }
+
+    #[test]
+    fn anchored_dfas_end_matches_where_the_engine_does() {
+        let cat = Catalog::embedded().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = std::fs::read(dir.join("sample-logs/mixed.log")).unwrap();
+        text.extend(std::fs::read(dir.join("tests/corpus/labelled.tsv")).unwrap());
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        let mut matched = 0;
+        for rule in cat.rules() {
+            let dfa = AnchoredDfa::new(&rule.pattern).expect("small rules get a DFA");
+            let mut cache = rule.regex.create_cache();
+            for (n, line) in lines.iter().enumerate() {
+                // Every place in the first lines; elsewhere, where the rule's anchors are.
+                let places: Vec<usize> = if n < 100 {
+                    (0..=line.len()).collect()
+                } else {
+                    rule.anchors
+                        .iter()
+                        .flat_map(|a| memchr::memmem::find_iter(line, a.as_bytes()))
+                        .collect()
+                };
+                for pos in places {
+                    let input = RInput::new(*line).range(pos..).anchored(Anchored::Yes);
+                    let want = rule
+                        .regex
+                        .search_half_with(&mut cache, &input)
+                        .map(|h| h.offset());
+                    assert_eq!(
+                        dfa.end_at(line, pos),
+                        Some(want),
+                        "{} at {pos}",
+                        rule.origin
+                    );
+                    matched += usize::from(want.is_some());
+                }
+            }
+        }
+        assert!(matched > 1000, "{matched}");
     }
 
     #[test]
