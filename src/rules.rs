@@ -734,25 +734,40 @@ fn push_match(caps: &Captures, code_group: usize, found: &mut Vec<(usize, usize,
     }
 }
 
-/// A rule's envelope: a regex the whole line must match.
+/// A rule's envelope (a regex the whole line must match), or its rejection (one it must not).
 #[derive(Debug)]
 struct Envelope<'c> {
     regex: &'c regex::bytes::Regex,
     /// Substrings one of which every match contains, when a few of three bytes or more can be
     /// known (else none): most lines lack them, and substring searches cost a fraction of a
-    /// regex search. (More than a few cost more than the regex's own prefilter.)
-    gate: Vec<memchr::memmem::Finder<'static>>,
+    /// regex search. (More than a few cost more than the regex's own prefilter.) With each,
+    /// the offsets at which it sits in the literals a match starts with.
+    gate: Vec<(memchr::memmem::Finder<'static>, Vec<usize>)>,
+    /// With a gate: the regex as an anchored DFA, tried only where the gate places a match.
+    dfa: Option<AnchoredDfa>,
 }
 
 impl<'c> Envelope<'c> {
     fn new(regex: &'c regex::bytes::Regex) -> Envelope<'c> {
-        let gate = prefix_literals(regex.as_str())
-            .and_then(|literals| covering_substrings(&literals, 3, MAX_GATE_SUBSTRINGS))
-            .unwrap_or_default();
-        Envelope {
-            regex,
-            gate: finders(&gate),
-        }
+        let literals = prefix_literals(regex.as_str()).unwrap_or_default();
+        let gate: Vec<_> = covering_substrings(&literals, 3, MAX_GATE_SUBSTRINGS)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| {
+                let finder = memchr::memmem::Finder::new(&g).into_owned();
+                let mut offsets: Vec<usize> = literals
+                    .iter()
+                    .flat_map(|l| (0..l.len()).filter(|&i| l[i..].starts_with(&g)))
+                    .collect();
+                offsets.sort_unstable();
+                offsets.dedup();
+                (finder, offsets)
+            })
+            .collect();
+        let dfa = (!gate.is_empty())
+            .then(|| AnchoredDfa::new(regex.as_str()))
+            .flatten();
+        Envelope { regex, gate, dfa }
     }
 
     /// Whether most lines can be ruled out with a few substring searches.
@@ -761,8 +776,30 @@ impl<'c> Envelope<'c> {
     }
 
     fn is_match(&self, line: &[u8]) -> bool {
-        (self.gate.is_empty() || self.gate.iter().any(|g| g.find(line).is_some()))
-            && self.regex.is_match(line)
+        if self.gate.is_empty() {
+            return self.regex.is_match(line);
+        }
+        let Some(dfa) = &self.dfa else {
+            return self.gate.iter().any(|(g, _)| g.find(line).is_some())
+                && self.regex.is_match(line);
+        };
+        // Every match starts with a literal that holds a gate substring at a known offset:
+        // the DFA is tried where those occurrences place a start, and nowhere else.
+        for (gate, offsets) in &self.gate {
+            let mut from = 0;
+            while let Some(i) = gate.find(&line[from..]) {
+                let at = from + i;
+                for &offset in offsets.iter().filter(|&&o| o <= at) {
+                    match dfa.end_at(line, at - offset) {
+                        Some(Some(_)) => return true,
+                        Some(None) => {}
+                        None => return self.regex.is_match(line),
+                    }
+                }
+                from = at + 1;
+            }
+        }
+        false
     }
 }
 
@@ -1366,6 +1403,40 @@ mod tests {
                 re.is_match(line.as_bytes()),
                 "{line}"
             );
+        }
+    }
+
+    #[test]
+    fn a_gated_envelope_is_tried_where_its_gate_places_a_match() {
+        let lines = [
+            r#"{"stat":"error","code":210}"#,
+            r#"{"code":210,"stat" : "error"}"#,
+            r#"{\"stat\":\"error\"}"#,
+            r#"{"stat":"ok"} then {"stat":"error"}"#,
+            r#"{"stat":"ok","status":"error"}"#,
+            r#"{"status":"error"}"#,
+            "ERRORS, xERROR, WARNING: none; FATAL: one",
+            "[x] ERROR: one",
+            "ERROR",
+            r#"{"moreInfo":"https://x.io/a", "moreInfo": "https://docs.Stormpath.com/e"}"#,
+            r#"{"moreInfo":"https://x.io/stormpath"}"#,
+            "",
+        ];
+        for pattern in [
+            r#"\\?"stat\\?"\s*:\s*\\?"error\\?""#,
+            r"\b(?:ERROR|WARN|FATAL)\b",
+            r#"developerMessage|\\?"moreInfo\\?"\s*:\s*\\?"[^"\\]*(?i:stormpath)"#,
+        ] {
+            let re = regex::bytes::Regex::new(pattern).unwrap();
+            let envelope = Envelope::new(&re);
+            assert!(envelope.is_cheap() && envelope.dfa.is_some(), "{pattern}");
+            for line in lines {
+                assert_eq!(
+                    envelope.is_match(line.as_bytes()),
+                    re.is_match(line.as_bytes()),
+                    "{pattern} on {line}"
+                );
+            }
         }
     }
 }
