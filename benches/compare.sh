@@ -41,5 +41,22 @@ hyperfine --warmup 1 --runs ${RUNS:-5} --export-markdown "$dir/timings.md" \
   -n 'zcat | errscan scan' "zcat $log.gz | $errscan scan -f csv" \
   -n 'zcat >/dev/null' "zcat $log.gz > /dev/null"
 cat "$dir/timings.md"
+# The machine's speed may drift between hyperfine's groups of runs: errscan and ripgrep once
+# more, alternately, INTERLEAVE times each (default 10), with the fastest and median times.
+times=$dir/interleaved
+rm -f "$times.rg" "$times.errscan"
+TIMEFORMAT=%R
+for _ in $(seq "${INTERLEAVE:-10}"); do
+  { time eval "$rg_families" > /dev/null; } 2>> "$times.rg"
+  { time $errscan scan -f csv --mmap always "$log" > /dev/null; } 2>> "$times.errscan"
+done
+python3 - "$times.rg" "$times.errscan" <<'EOF'
+import statistics, sys
+for path in sys.argv[1:]:
+    t = [float(line) for line in open(path)]
+    name = path.rsplit(".", 1)[1]
+    print(f"interleaved, {name}: fastest {min(t):.2f} s, median {statistics.median(t):.2f} s ({len(t)} runs)")
+EOF
+rm -f "$times.rg" "$times.errscan"
 echo "peak memory, stdin:"
 /usr/bin/time -f '%M KB max RSS, %e s' sh -c "cat $log | $errscan scan -f csv > /dev/null"
