@@ -8,8 +8,9 @@
 //!
 //! Most anchor occurrences in real logs are noise (`"code"` is in every gateway's JSON), so
 //! confirming is arranged to fail cheaply: an envelope that a substring search can rule out is
-//! checked first; a DFA finds where a match ends before any capture search, and none is needed
-//! when the code is the whole match or its tail; rules that share an envelope share its answer.
+//! checked first, and its regex is tried only where those substrings place a match; a small
+//! DFA walks from the anchor to find where a match ends, and no capture search is needed when
+//! the code's bytes place it in that span; rules that share an envelope share its answer.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
