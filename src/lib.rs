@@ -26,6 +26,7 @@ pub mod catalog;
 pub mod chunk;
 pub mod counts;
 pub mod error;
+pub(crate) mod gates;
 pub mod grouping;
 pub mod line_buffer;
 pub mod output;

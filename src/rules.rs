@@ -23,6 +23,10 @@ use regex_syntax::hir::{Hir, HirKind};
 
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
+use crate::gates::{
+    covering_substrings, finders, parse, prefix_literals, CodeLead, FoldedGate, FoldedLine,
+    SiteFinder, MAX_GATE_SUBSTRINGS,
+};
 
 /// What a hit refers to: a catalog entry, or a code the catalog lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,6 +112,10 @@ pub struct Scratch {
     starts: Vec<usize>,
     /// Per distinct envelope: whether the current line meets it, once known.
     envelopes: Vec<Option<bool>>,
+    /// The current line in lower case, for case-insensitive gates.
+    folded: FoldedLine,
+    /// Per site finder: the current line's sites, once found.
+    sites: Vec<(bool, Vec<usize>)>,
 }
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
@@ -125,7 +133,10 @@ impl RuleScratch {
         RuleScratch {
             caps: rule.regex.create_captures(),
             cache: rule.regex.create_cache(),
-            attribution: compiled.attribution.as_ref().map(meta::Regex::create_cache),
+            attribution: compiled
+                .attribution
+                .as_ref()
+                .map(|a| a.regex.create_cache()),
         }
     }
 }
@@ -152,6 +163,8 @@ pub struct Matcher<'c> {
     envelopes: Vec<Envelope<'c>>,
     /// Per rule: what it needs on the hot path.
     compiled: Vec<Compiled>,
+    /// The distinct site finders of the rules tried where their code can start.
+    sites: Vec<SiteFinder>,
 }
 
 /// A rule compiled for the hot path.
@@ -164,16 +177,40 @@ struct Compiled {
     cheap: bool,
     /// Its rejection's index in [`Matcher::envelopes`].
     reject: Option<usize>,
-    /// For a rule searched in the whole line: the literals every match of its regex starts
-    /// with, when there are a few, so that the regex is tried only where they occur.
-    starts: Option<Vec<memchr::memmem::Finder<'static>>>,
+    /// For a rule searched in the whole line: where its matches can start.
+    starts: Starts,
     /// How its code is taken from a match.
     capture: Capture,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small.
     dfa: Option<AnchoredDfa>,
-    /// Its `attribute` conditions as one multi-pattern regex (pattern `i` is the `i`-th
-    /// condition), so that one pass over a line finds the condition it meets leftmost.
-    attribution: Option<meta::Regex>,
+    /// Its `attribute` conditions, when it has some.
+    attribution: Option<Attribution>,
+}
+
+/// A rule's `attribute` conditions as one multi-pattern regex (pattern `i` is the `i`-th
+/// condition), so that one pass over a line finds the condition it meets leftmost, behind
+/// gates that rule out most lines (most lines name no vendor) without that pass.
+#[derive(Debug)]
+struct Attribution {
+    regex: meta::Regex,
+    /// Per condition, its gate; when every condition has one, a line that passes none of
+    /// them meets none.
+    gates: Option<Vec<FoldedGate>>,
+}
+
+/// Where a rule searched in the whole line (not at its anchors) is tried.
+#[derive(Debug)]
+enum Starts {
+    /// Where one of these literals, which every match starts with, occurs.
+    Literals(Vec<memchr::memmem::Finder<'static>>),
+    /// At the sites found by a site finder (its index in [`Matcher::sites`]), and the given
+    /// numbers of bytes before them (see [`CodeLead`]).
+    BeforeCode {
+        sites: usize,
+        lead: std::ops::RangeInclusive<usize>,
+    },
+    /// Anywhere: the regex searches the line, if the gate (when there is one) admits it.
+    Anywhere(Option<FoldedGate>),
 }
 
 impl<'c> Matcher<'c> {
@@ -243,14 +280,16 @@ impl<'c> Matcher<'c> {
             })
         };
         let mut compiled = Vec::with_capacity(catalog.rules().len());
+        let mut sites: Vec<SiteFinder> = Vec::new();
         for r in catalog.rules() {
             let envelope = r.require.as_ref().map(&mut index_of);
             let reject = r.reject.as_ref().map(&mut index_of);
-            // Short literals occur too often to save anything.
-            let starts = prefix_literals(&r.pattern)
-                .filter(|l| !r.at_anchor && l.iter().all(|l| l.len() >= 3))
-                .map(|l| finders(&l));
-            let dfa = (r.at_anchor || starts.is_some())
+            let starts = if r.at_anchor {
+                Starts::Anywhere(None)
+            } else {
+                line_starts(&r.pattern, &mut sites)
+            };
+            let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_)))
                 .then(|| AnchoredDfa::new(&r.pattern))
                 .flatten();
             let attribution = if r.attribute.is_empty() {
@@ -260,7 +299,8 @@ impl<'c> Matcher<'c> {
                 let regex = catalog::engine_builder().build_many(&whens).map_err(|e| {
                     Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
                 })?;
-                Some(regex)
+                let gates = whens.iter().map(|w| FoldedGate::new(w)).collect();
+                Some(Attribution { regex, gates })
             };
             compiled.push(Compiled {
                 envelope,
@@ -284,6 +324,7 @@ impl<'c> Matcher<'c> {
             vendors,
             envelopes,
             compiled,
+            sites,
         })
     }
 
@@ -308,6 +349,9 @@ impl<'c> Matcher<'c> {
         }
         scratch.envelopes.clear();
         scratch.envelopes.resize(self.envelopes.len(), None);
+        scratch
+            .sites
+            .resize_with(self.sites.len(), Default::default);
         let find = |from: usize| match &self.packed {
             Some(packed) => packed.find_in(hay, aho_corasick::Span::from(from..hay.len())),
             None => self.anchors.find(Input::new(hay).span(from..hay.len())),
@@ -366,6 +410,11 @@ impl<'c> Matcher<'c> {
         }
         scratch.fired.clear();
         scratch.envelopes.iter_mut().for_each(|e| *e = None);
+        scratch
+            .sites
+            .iter_mut()
+            .for_each(|(found, _)| *found = false);
+        scratch.folded.reset();
         scratch.at.clear();
         if !scratch.hits.is_empty() {
             sink(&LineHits {
@@ -422,17 +471,33 @@ impl<'c> Matcher<'c> {
                         capture_at(rule, plan, line, pos, memory, found);
                     }
                 }
-            } else if let Some(starts) = &plan.starts {
-                // Every match begins with one of these literals: the regex is tried, anchored,
-                // where they occur, leftmost first, as an unanchored search would.
+            } else if !matches!(plan.starts, Starts::Anywhere(_)) {
+                // Every match begins at one of these places: the regex is tried, anchored,
+                // there, leftmost first, as an unanchored search would.
                 let at = &mut scratch.starts;
                 at.clear();
-                for literal in starts {
-                    let mut from = 0;
-                    while let Some(i) = literal.find(&line[from..]) {
-                        at.push(from + i);
-                        from += i + 1;
+                match &plan.starts {
+                    Starts::Literals(starts) => {
+                        for literal in starts {
+                            let mut from = 0;
+                            while let Some(i) = literal.find(&line[from..]) {
+                                at.push(from + i);
+                                from += i + 1;
+                            }
+                        }
                     }
+                    Starts::BeforeCode { sites, lead } => {
+                        let (found, places) = &mut scratch.sites[*sites];
+                        if !*found {
+                            places.clear();
+                            self.sites[*sites].sites(line, places);
+                            *found = true;
+                        }
+                        for &site in places.iter() {
+                            at.extend(lead.clone().filter_map(|k| site.checked_sub(k)));
+                        }
+                    }
+                    Starts::Anywhere(_) => {}
                 }
                 at.sort_unstable();
                 at.dedup();
@@ -445,6 +510,11 @@ impl<'c> Matcher<'c> {
                     }
                 }
             } else {
+                if let Starts::Anywhere(Some(gate)) = &plan.starts {
+                    if !gate.admits(scratch.folded.of(line)) {
+                        continue;
+                    }
+                }
                 let mut from = 0;
                 while from <= line.len() {
                     let input = RInput::new(line).range(from..);
@@ -488,12 +558,18 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            let attributed = plan.attribution.as_ref().and_then(|re| {
+            let attributed = plan.attribution.as_ref().and_then(|a| {
+                if let Some(gates) = &a.gates {
+                    let folded = scratch.folded.of(line);
+                    if !gates.iter().any(|g| g.admits(folded)) {
+                        return None;
+                    }
+                }
                 // The first condition, in the rule's order, that the line meets. One pass finds
                 // the condition met leftmost; only a line that meets that one and an earlier
                 // one needs the earlier ones asked one by one.
                 let cache = memory.attribution.as_mut()?;
-                let leftmost = re.search_half_with(cache, &RInput::new(line))?;
+                let leftmost = a.regex.search_half_with(cache, &RInput::new(line))?;
                 let first = rule.attribute[..leftmost.pattern().as_usize()]
                     .iter()
                     .position(|(_, when)| when.is_match(line))
@@ -601,6 +677,30 @@ impl<'c> Matcher<'c> {
             code: String::from_utf8_lossy(code).into(),
         })
     }
+}
+
+/// Where a rule searched in the whole line is tried: at the literals its matches start with
+/// when there are a few of three bytes or more (shorter ones occur too often to save
+/// anything), else a few bytes before the sites of its code, else anywhere its gate admits.
+/// A new site finder is added to `sites` unless one finds the same literals.
+fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts {
+    if let Some(literals) = prefix_literals(pattern).filter(|l| l.iter().all(|l| l.len() >= 3)) {
+        return Starts::Literals(finders(&literals));
+    }
+    if let Some(code) = CodeLead::of(pattern) {
+        let index = sites.iter().position(|f| f.finds(&code.literals));
+        let index = index.or_else(|| {
+            sites.push(SiteFinder::new(&code.literals)?);
+            Some(sites.len() - 1)
+        });
+        if let Some(sites) = index {
+            return Starts::BeforeCode {
+                sites,
+                lead: code.lead,
+            };
+        }
+    }
+    Starts::Anywhere(FoldedGate::new(pattern))
 }
 
 /// Drops the `weak` hits of every vendor that also has a hit that is not weak.
@@ -802,89 +902,6 @@ impl<'c> Envelope<'c> {
         }
         false
     }
-}
-
-/// The syntax tree of a pattern-file regex, parsed as the engine parses it, for analysis.
-fn parse(pattern: &str) -> Option<Hir> {
-    regex_automata::util::syntax::parse_with(pattern, &catalog::engine_syntax()).ok()
-}
-
-/// Substring searchers for `strings`.
-fn finders(strings: &[Vec<u8>]) -> Vec<memchr::memmem::Finder<'static>> {
-    strings
-        .iter()
-        .map(|s| memchr::memmem::Finder::new(s).into_owned())
-        .collect()
-}
-
-/// The literals every match of `pattern` starts with, when there is a finite set of them and
-/// none is empty. A literal that begins with another one is left out: it adds no place.
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = parse(pattern)?;
-    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    let mut literals: Vec<Vec<u8>> = prefixes
-        .literals()?
-        .iter()
-        .map(|l| l.as_bytes().to_vec())
-        .collect();
-    let minimize = |literals: &mut Vec<Vec<u8>>| {
-        literals.sort_unstable();
-        literals.dedup();
-        // Sorted, a literal that begins with another one follows it.
-        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(literals.len());
-        for l in literals.drain(..) {
-            if !kept.last().is_some_and(|k| l.starts_with(k)) {
-                kept.push(l);
-            }
-        }
-        *literals = kept;
-    };
-    minimize(&mut literals);
-    // Classes after the literal part (`"code"\s*:`) multiply the set; shorter prefixes of the
-    // same literals are still prefixes of every match, and far fewer.
-    while literals.len() > MAX_PREFIX_LITERALS {
-        let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
-        if longest <= 1 {
-            return None;
-        }
-        literals.iter_mut().for_each(|l| l.truncate(longest - 1));
-        minimize(&mut literals);
-    }
-    (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
-}
-
-/// The most prefix literals worth searching for one by one.
-const MAX_PREFIX_LITERALS: usize = 8;
-
-/// The most substrings an envelope's gate searches for.
-const MAX_GATE_SUBSTRINGS: usize = 3;
-
-/// At most `max` strings of `min_len` bytes or more such that each of `literals` contains one
-/// of them: a line that holds none of them holds none of the literals.
-fn covering_substrings(literals: &[Vec<u8>], min_len: usize, max: usize) -> Option<Vec<Vec<u8>>> {
-    let contains = |l: &[u8], w: &[u8]| memchr::memmem::find(l, w).is_some();
-    let mut left: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
-    let mut chosen: Vec<Vec<u8>> = Vec::new();
-    while let Some(&first) = left.first() {
-        // The substring of `first` that the most literals share, the longest of those.
-        let mut best: Option<(usize, usize, &[u8])> = None;
-        for len in (min_len..=first.len()).rev() {
-            for w in first.windows(len) {
-                let count = left.iter().filter(|l| contains(l, w)).count();
-                if best.is_none_or(|(c, n, _)| (count, len) > (c, n)) {
-                    best = Some((count, len, w));
-                }
-            }
-        }
-        let (_, _, w) = best?;
-        left.retain(|l| !contains(l, w));
-        chosen.push(w.to_vec());
-        if chosen.len() > max {
-            return None;
-        }
-    }
-    Some(chosen)
 }
 
 /// How a rule's code is taken from an anchored match.
@@ -1090,6 +1107,8 @@ fn byte_set(hir: &Hir) -> Option<ByteSet> {
 mod tests {
     use super::*;
 
+    use crate::gates::MAX_PREFIX_LITERALS;
+
     fn suffix(pattern: &str) -> Option<ByteSet> {
         code_suffix(&consuming_parts(&parse(pattern).unwrap()))
     }
@@ -1182,10 +1201,42 @@ mod tests {
         )])
         .unwrap();
         let m = Matcher::new(&cat, None).unwrap();
-        assert!(m.compiled[0]
-            .starts
-            .as_ref()
-            .is_some_and(|s| s.len() <= MAX_PREFIX_LITERALS));
+        assert!(
+            matches!(&m.compiled[0].starts, Starts::Literals(s) if s.len() <= MAX_PREFIX_LITERALS)
+        );
+    }
+
+    #[test]
+    fn a_line_rule_is_tried_before_its_code_sites_as_a_search_would_find_it() {
+        let regex = r"(?:^|[\s(\[,;#])(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})(?:[:-]\s+|\s+)[A-Z]";
+        let rules = format!("[[rule]]\nid = \"c\"\nanchors = [\"S:\"]\nregex = '{regex}'\n");
+        let cat = Catalog::from_sources(&[(
+            "t.toml".to_string(),
+            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
+        )])
+        .unwrap();
+        let m = Matcher::new(&cat, None).unwrap();
+        assert!(
+            matches!(&m.compiled[0].starts, Starts::BeforeCode { lead, .. } if *lead == (0..=1))
+        );
+        let re = regex::Regex::new(regex).unwrap();
+        for line in [
+            "S: 17002 Invalid credentials",
+            "17003 - Locked S:",
+            "S: 2017002 Not, 41717001 No, (17004: Yes) #51001 Ok,18002 x 22001 Zed",
+            "S:(17001 Aa 17001-  Bb",
+            "S: 417002 X 170017 Y 1700 Z",
+        ] {
+            // One hit per code and line.
+            let mut want: Vec<&str> = Vec::new();
+            for c in re.captures_iter(line) {
+                let code = c.name("code").unwrap().as_str();
+                if !want.contains(&code) {
+                    want.push(code);
+                }
+            }
+            assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
+        }
     }
 
     #[test]

@@ -1,0 +1,404 @@
+//! What a line must hold before a rule's regex can match it, read off the regex itself: the
+//! literals every match starts with, a few substrings that every match contains (a line with
+//! none of them is passed over without a regex search), the same for case-insensitive regexes
+//! over a lower-cased copy of the line, and the places where a rule's code can start.
+//!
+//! Everything here is sound by construction: a gate may let a line through that the regex then
+//! rejects, but never stops a line the regex would match.
+
+use std::ops::RangeInclusive;
+
+use memchr::memmem::Finder;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
+
+use crate::catalog;
+
+/// The syntax tree of a pattern-file regex, parsed as the engine parses it, for analysis.
+pub(crate) fn parse(pattern: &str) -> Option<Hir> {
+    regex_automata::util::syntax::parse_with(pattern, &catalog::engine_syntax()).ok()
+}
+
+/// Substring searchers for `strings`.
+pub(crate) fn finders(strings: &[Vec<u8>]) -> Vec<Finder<'static>> {
+    strings
+        .iter()
+        .map(|s| Finder::new(s).into_owned())
+        .collect()
+}
+
+/// The most prefix literals worth searching for one by one.
+pub(crate) const MAX_PREFIX_LITERALS: usize = 8;
+
+/// The most substrings a gate searches for (more cost more than a regex's own prefilter).
+pub(crate) const MAX_GATE_SUBSTRINGS: usize = 3;
+
+/// The literals every match of `pattern` starts with, when there is a finite set of them and
+/// none is empty. A literal that begins with another one is left out: it adds no place.
+pub(crate) fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = parse(pattern)?;
+    literals_of(&hir, &Extractor::new(), MAX_PREFIX_LITERALS, |l| l.to_vec())
+}
+
+/// The prefix literals of `hir` (as `extractor` finds them, mapped by `map`), at most `max` of
+/// them: a larger set is cut to shorter prefixes of the same literals until it is small.
+fn literals_of(
+    hir: &Hir,
+    extractor: &Extractor,
+    max: usize,
+    map: impl Fn(&[u8]) -> Vec<u8>,
+) -> Option<Vec<Vec<u8>>> {
+    let mut extractor = extractor.clone();
+    let prefixes = extractor.kind(ExtractKind::Prefix).extract(hir);
+    let mut literals: Vec<Vec<u8>> = prefixes
+        .literals()?
+        .iter()
+        .map(|l| map(l.as_bytes()))
+        .collect();
+    let minimize = |literals: &mut Vec<Vec<u8>>| {
+        literals.sort_unstable();
+        literals.dedup();
+        // Sorted, a literal that begins with another one follows it.
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(literals.len());
+        for l in literals.drain(..) {
+            if !kept.last().is_some_and(|k| l.starts_with(k)) {
+                kept.push(l);
+            }
+        }
+        *literals = kept;
+    };
+    minimize(&mut literals);
+    // Classes after the literal part (`"code"\s*:`) multiply the set; shorter prefixes of the
+    // same literals are still prefixes of every match, and far fewer.
+    while literals.len() > max {
+        let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
+        if longest <= 1 {
+            return None;
+        }
+        literals.iter_mut().for_each(|l| l.truncate(longest - 1));
+        minimize(&mut literals);
+    }
+    (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
+}
+
+/// At most `max` strings of `min_len` bytes or more such that each of `literals` contains one
+/// of them: a line that holds none of them holds none of the literals.
+pub(crate) fn covering_substrings(
+    literals: &[Vec<u8>],
+    min_len: usize,
+    max: usize,
+) -> Option<Vec<Vec<u8>>> {
+    let contains = |l: &[u8], w: &[u8]| memchr::memmem::find(l, w).is_some();
+    let mut left: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
+    let mut chosen: Vec<Vec<u8>> = Vec::new();
+    while let Some(&first) = left.first() {
+        // The substring of `first` that the most literals share, the longest of those.
+        let mut best: Option<(usize, usize, &[u8])> = None;
+        for len in (min_len..=first.len()).rev() {
+            for w in first.windows(len) {
+                let count = left.iter().filter(|l| contains(l, w)).count();
+                if best.is_none_or(|(c, n, _)| (count, len) > (c, n)) {
+                    best = Some((count, len, w));
+                }
+            }
+        }
+        let (_, _, w) = best?;
+        left.retain(|l| !contains(l, w));
+        chosen.push(w.to_vec());
+        if chosen.len() > max {
+            return None;
+        }
+    }
+    Some(chosen)
+}
+
+/// A few substrings, in ASCII lower case, one of which every match of a regex holds once
+/// lower-cased: for case-insensitive regexes (`(?i:error[ _-]?code|code)`), whose case
+/// variants are far too many to search for one by one. The gate looks at a lower-cased copy
+/// of the line ([`FoldedLine`]), made once and shared by every gate that line meets.
+#[derive(Debug)]
+pub(crate) struct FoldedGate {
+    finders: Vec<Finder<'static>>,
+}
+
+impl FoldedGate {
+    /// The gate of `pattern`, when a few substrings of three bytes or more cover its matches.
+    pub(crate) fn new(pattern: &str) -> Option<FoldedGate> {
+        let hir = lower_case(&parse(pattern)?)?;
+        let folded = literals_of(&hir, &Extractor::new(), MAX_FOLDED_LITERALS, <[u8]>::to_vec)?;
+        let substrings = covering_substrings(&folded, 3, MAX_GATE_SUBSTRINGS)?;
+        Some(FoldedGate {
+            finders: finders(&substrings),
+        })
+    }
+
+    /// Whether a line, given lower-cased, may hold a match.
+    pub(crate) fn admits(&self, folded: &[u8]) -> bool {
+        self.finders.iter().any(|f| f.find(folded).is_some())
+    }
+}
+
+/// `hir` as it would read a lower-cased haystack: literals in lower case, and each class
+/// replaced by the lower-case image of its bytes (`(?i)okta`, parsed as `[Oo][Kk][Tt][Aa]`,
+/// becomes `okta`). Whatever `hir` matches, lower-cased, this matches. None for a class of
+/// characters beyond ASCII, whose bytes are not known here.
+fn lower_case(hir: &Hir) -> Option<Hir> {
+    use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, Repetition};
+    let all = |subs: &[Hir]| subs.iter().map(lower_case).collect::<Option<Vec<_>>>();
+    Some(match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => hir.clone(),
+        HirKind::Literal(l) => Hir::literal(l.0.to_ascii_lowercase()),
+        HirKind::Class(class) => {
+            let mut bytes = [false; 256];
+            match class {
+                Class::Bytes(c) => c.iter().for_each(|r| {
+                    (r.start()..=r.end()).for_each(|b| bytes[usize::from(b)] = true);
+                }),
+                Class::Unicode(c) => {
+                    for r in c.iter() {
+                        let (lo, hi) = (u8::try_from(r.start()).ok()?, u8::try_from(r.end()).ok()?);
+                        if hi > 0x7F {
+                            return None;
+                        }
+                        (lo..=hi).for_each(|b| bytes[usize::from(b)] = true);
+                    }
+                }
+            }
+            let ranges = (0..=255u8)
+                .filter(|&b| bytes[usize::from(b)])
+                .map(|b| b.to_ascii_lowercase())
+                .map(|b| ClassBytesRange::new(b, b));
+            Hir::class(Class::Bytes(ClassBytes::new(ranges)))
+        }
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(lower_case(&r.sub)?),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(lower_case(&c.sub)?),
+            ..c.clone()
+        }),
+        HirKind::Concat(subs) => Hir::concat(all(subs)?),
+        HirKind::Alternation(subs) => Hir::alternation(all(subs)?),
+    })
+}
+
+/// The most lower-cased prefix literals a [`FoldedGate`] is computed from.
+const MAX_FOLDED_LITERALS: usize = 16;
+
+/// A lower-cased copy of the current line, made when a [`FoldedGate`] first asks for it.
+#[derive(Debug, Default)]
+pub(crate) struct FoldedLine {
+    buf: Vec<u8>,
+    ready: bool,
+}
+
+impl FoldedLine {
+    /// Forgets the copy: the next line is another one.
+    pub(crate) fn reset(&mut self) {
+        self.ready = false;
+    }
+
+    /// `line` in ASCII lower case.
+    pub(crate) fn of(&mut self, line: &[u8]) -> &[u8] {
+        if !self.ready {
+            self.buf.resize(line.len(), 0);
+            // A plain zip loop, which the compiler turns into SIMD.
+            for (folded, &b) in self.buf.iter_mut().zip(line) {
+                *folded = b.to_ascii_lowercase();
+            }
+            self.ready = true;
+        }
+        &self.buf
+    }
+}
+
+/// Where a rule's matches can start, for a regex that puts its `code` group a bounded number
+/// of bytes after the match's start and whose code starts with one of a few literals:
+/// `(?:^|[\s(\[,;#])(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})...` starts at a site of `17`,
+/// `18`, ... or one byte before it. Lines full of digits that are not codes are then looked
+/// at only where a code could begin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodeLead {
+    /// The literals the code starts with (two bytes or more each).
+    pub(crate) literals: Vec<Vec<u8>>,
+    /// How many bytes of the match precede the code.
+    pub(crate) lead: RangeInclusive<usize>,
+}
+
+/// The most bytes a match may hold before its code for [`CodeLead`] to apply (each possible
+/// length is one more place to try).
+const MAX_LEAD: usize = 2;
+
+impl CodeLead {
+    /// The code lead of `pattern`, when its code is a part of its top-level sequence, at most
+    /// [`MAX_LEAD`] bytes from the start, and starts with a few literals of two bytes or more.
+    pub(crate) fn of(pattern: &str) -> Option<CodeLead> {
+        let hir = parse(pattern)?;
+        let parts: &[Hir] = match hir.kind() {
+            HirKind::Concat(parts) => parts,
+            _ => std::slice::from_ref(&hir),
+        };
+        let at = parts.iter().position(
+            |h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code")),
+        )?;
+        let (mut min, mut max) = (0, 0);
+        for part in &parts[..at] {
+            min += part.properties().minimum_len()?;
+            max += part.properties().maximum_len()?;
+        }
+        if max > MAX_LEAD {
+            return None;
+        }
+        let literals = literals_of(&parts[at], &Extractor::new(), MAX_PREFIX_LITERALS, |l| {
+            l.to_vec()
+        })?;
+        literals.iter().all(|l| l.len() >= 2).then_some(CodeLead {
+            literals,
+            lead: min..=max,
+        })
+    }
+}
+
+/// Finds the sites of a [`CodeLead`]'s literals in a line, all of them (overlapping ones too).
+#[derive(Debug)]
+pub(crate) struct SiteFinder {
+    literals: Vec<Vec<u8>>,
+    /// The SIMD packed searcher when the literals allow it (it reports one site per call).
+    packed: Option<aho_corasick::packed::Searcher>,
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl SiteFinder {
+    /// A finder of `literals`.
+    pub(crate) fn new(literals: &[Vec<u8>]) -> Option<SiteFinder> {
+        Some(SiteFinder {
+            literals: literals.to_vec(),
+            packed: aho_corasick::packed::Searcher::new(literals),
+            automaton: aho_corasick::AhoCorasick::new(literals).ok()?,
+        })
+    }
+
+    /// Whether this finder looks for exactly `literals`.
+    pub(crate) fn finds(&self, literals: &[Vec<u8>]) -> bool {
+        self.literals == literals
+    }
+
+    /// Pushes onto `out` the start of every occurrence of the literals in `line`, in order.
+    pub(crate) fn sites(&self, line: &[u8], out: &mut Vec<usize>) {
+        let start = out.len();
+        if let Some(packed) = &self.packed {
+            // Each search resumes one byte after the last site, so overlapping sites are found.
+            let mut from = 0;
+            while let Some(m) = packed.find_in(line, aho_corasick::Span::from(from..line.len())) {
+                out.push(m.start());
+                from = m.start() + 1;
+            }
+            return;
+        }
+        out.extend(
+            self.automaton
+                .find_overlapping_iter(line)
+                .map(|m| m.start()),
+        );
+        // Overlapping matches come in order of their ends, not always of their starts.
+        out[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..out.len() {
+            if kept == start || out[i] != out[kept - 1] {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: Vec<Vec<u8>>) -> Vec<String> {
+        v.into_iter()
+            .map(|w| String::from_utf8(w).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_folded_gate_covers_every_case_variant() {
+        let gate =
+            FoldedGate::new(r#"\b(?i:error[ _-]?code|code)\\?"?\s*[:=]\s*(?P<code>\d+)"#).unwrap();
+        assert_eq!(gate.finders.len(), 1);
+        assert!(gate.admits(b"x error_code=17002"));
+        assert!(!gate.admits(b"failed for user erin: 20007 error while hashing"));
+        let okta = FoldedGate::new(
+            r"(?i)\bokta(?:preview)?\.com\b|\bokta\b|/oauth2/v1/|/oauth2/default/|/oauth2/aus\w+/",
+        )
+        .unwrap();
+        for line in [
+            "https://acme.okta.com/x",
+            "okta",
+            "post /oauth2/aus1x/v1/token",
+        ] {
+            assert!(okta.admits(line.as_bytes()), "{line}");
+        }
+        assert!(!okta.admits(b"https://login.example.com/token"));
+        // A literal too short to search for, or a regex with no literal start: no gate.
+        assert!(FoldedGate::new(r"(?i)ab\d+").is_none());
+        assert!(FoldedGate::new(r"\d+x").is_none());
+    }
+
+    #[test]
+    fn folded_gates_agree_with_their_regex_on_a_mixed_case_line() {
+        let pattern = r"(?i)\bidaas\b|aliyunidaas\.com|/api/bff/";
+        let re = regex::bytes::Regex::new(pattern).unwrap();
+        let gate = FoldedGate::new(pattern).unwrap();
+        let mut folded = FoldedLine::default();
+        for line in [
+            "GET https://x.AliyunIDaaS.com/login",
+            "IDAAS said no",
+            "POST /API/BFF/login",
+            "nothing here",
+            "",
+        ] {
+            folded.reset();
+            let admitted = gate.admits(folded.of(line.as_bytes()));
+            assert!(admitted || !re.is_match(line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_code_lead_is_found_only_a_few_bytes_before_the_code() {
+        let carbon =
+            CodeLead::of(r"(?:^|[\s(\[,;#])(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})\b").unwrap();
+        assert_eq!(carbon.lead, 0..=1);
+        assert_eq!(
+            strings(carbon.literals),
+            ["17", "18", "20", "22", "40", "41", "51"]
+        );
+        assert_eq!(
+            CodeLead::of(r"\b(?P<code>E0000\d{3})\b").unwrap().lead,
+            0..=0
+        );
+        // Unbounded or long leads, codes without a literal start, codes not at the top level.
+        assert!(CodeLead::of(r"code\s*:\s*(?P<code>\d{5})").is_none());
+        assert!(CodeLead::of(r"#err-(?P<code>\d{5})").is_none());
+        assert!(CodeLead::of(r"x(?P<code>\d{5})").is_none());
+        assert!(CodeLead::of(r"(x(?P<code>17\d{3}))").is_none());
+    }
+
+    #[test]
+    fn sites_include_overlapping_occurrences_in_order() {
+        let finder = SiteFinder::new(&[b"17".to_vec(), b"71".to_vec()]).unwrap();
+        let mut out = Vec::new();
+        finder.sites(b"a1717 71", &mut out);
+        assert_eq!(out, [1, 2, 3, 6]);
+        let finder = SiteFinder {
+            packed: None,
+            ..SiteFinder::new(&[b"171".to_vec(), b"71".to_vec()]).unwrap()
+        };
+        out.clear();
+        finder.sites(b"a1717 71", &mut out);
+        assert_eq!(out, [1, 2, 6]);
+    }
+}
