@@ -116,9 +116,18 @@ pub(crate) fn covering_substrings(
 /// lower-cased: for case-insensitive regexes (`(?i:error[ _-]?code|code)`), whose case
 /// variants are far too many to search for one by one. The gate looks at a lower-cased copy
 /// of the line ([`FoldedLine`]), made once and shared by every gate that line meets.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FoldedGate {
-    finders: Vec<Finder<'static>>,
+    substrings: Vec<Vec<u8>>,
+    searcher: Searcher,
+}
+
+/// A search for any of a few substrings: memmem for one, the SIMD packed searcher for more
+/// (one pass, not one per substring), memmem one by one where that searcher is not available.
+#[derive(Debug, Clone)]
+enum Searcher {
+    Packed(aho_corasick::packed::Searcher),
+    Each(Vec<Finder<'static>>),
 }
 
 impl FoldedGate {
@@ -126,15 +135,82 @@ impl FoldedGate {
     pub(crate) fn new(pattern: &str) -> Option<FoldedGate> {
         let hir = lower_case(&parse(pattern)?)?;
         let folded = literals_of(&hir, &Extractor::new(), MAX_FOLDED_LITERALS, <[u8]>::to_vec)?;
-        let substrings = covering_substrings(&folded, 3, MAX_GATE_SUBSTRINGS)?;
+        FoldedGate::of(covering_substrings(&folded, 3, MAX_GATE_SUBSTRINGS)?)
+    }
+
+    fn of(substrings: Vec<Vec<u8>>) -> Option<FoldedGate> {
+        let packed = (substrings.len() > 1)
+            .then(|| aho_corasick::packed::Searcher::new(&substrings))
+            .flatten();
+        let searcher = match packed {
+            Some(packed) => Searcher::Packed(packed),
+            None => Searcher::Each(finders(&substrings)),
+        };
         Some(FoldedGate {
-            finders: finders(&substrings),
+            substrings,
+            searcher,
         })
+    }
+
+    /// One gate that admits what any of `gates` admits.
+    pub(crate) fn any(gates: &[FoldedGate]) -> Option<FoldedGate> {
+        let mut substrings: Vec<Vec<u8>> =
+            gates.iter().flat_map(|g| g.substrings.clone()).collect();
+        substrings.sort_unstable();
+        substrings.dedup();
+        FoldedGate::of(substrings)
     }
 
     /// Whether a line, given lower-cased, may hold a match.
     pub(crate) fn admits(&self, folded: &[u8]) -> bool {
-        self.finders.iter().any(|f| f.find(folded).is_some())
+        match &self.searcher {
+            Searcher::Packed(packed) => packed.find(folded).is_some(),
+            Searcher::Each(finders) => finders.iter().any(|f| f.find(folded).is_some()),
+        }
+    }
+}
+
+/// The syntax tree of `pattern` rewritten for a lower-cased haystack, when the rewrite is
+/// exact: the pattern ignores case throughout (every class that holds a letter holds both its
+/// cases, no literal holds a letter), so it matches a line exactly where the rewrite matches
+/// the line lower-cased, at the same offsets. `(?i)\bokta\b` qualifies; `okta|(?i)idaas` does
+/// not.
+pub(crate) fn lower_cased_exactly(pattern: &str) -> Option<Hir> {
+    let hir = parse(pattern)?;
+    ignores_case(&hir).then(|| lower_case(&hir)).flatten()
+}
+
+/// Whether `hir` matches the same strings whatever the case of their ASCII letters.
+fn ignores_case(hir: &Hir) -> bool {
+    use regex_syntax::hir::Class;
+    let swapped = |b: u8| {
+        if b.is_ascii_lowercase() {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
+        }
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => !l.0.iter().any(u8::is_ascii_alphabetic),
+        HirKind::Class(Class::Bytes(c)) => {
+            let holds = |b: u8| c.iter().any(|r| r.start() <= b && b <= r.end());
+            (b'A'..=b'Z')
+                .chain(b'a'..=b'z')
+                .all(|b| !holds(b) || holds(swapped(b)))
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let holds = |b: u8| {
+                c.iter()
+                    .any(|r| r.start() <= char::from(b) && char::from(b) <= r.end())
+            };
+            (b'A'..=b'Z')
+                .chain(b'a'..=b'z')
+                .all(|b| !holds(b) || holds(swapped(b)))
+        }
+        HirKind::Repetition(r) => ignores_case(&r.sub),
+        HirKind::Capture(c) => ignores_case(&c.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().all(ignores_case),
     }
 }
 
@@ -328,7 +404,7 @@ mod tests {
     fn a_folded_gate_covers_every_case_variant() {
         let gate =
             FoldedGate::new(r#"\b(?i:error[ _-]?code|code)\\?"?\s*[:=]\s*(?P<code>\d+)"#).unwrap();
-        assert_eq!(gate.finders.len(), 1);
+        assert_eq!(gate.substrings, [b"code"]);
         assert!(gate.admits(b"x error_code=17002"));
         assert!(!gate.admits(b"failed for user erin: 20007 error while hashing"));
         let okta = FoldedGate::new(
@@ -343,6 +419,8 @@ mod tests {
             assert!(okta.admits(line.as_bytes()), "{line}");
         }
         assert!(!okta.admits(b"https://login.example.com/token"));
+        let either = FoldedGate::any(&[gate, okta]).unwrap();
+        assert!(either.admits(b"okta") && either.admits(b"code") && !either.admits(b"cod okt"));
         // A literal too short to search for, or a regex with no literal start: no gate.
         assert!(FoldedGate::new(r"(?i)ab\d+").is_none());
         assert!(FoldedGate::new(r"\d+x").is_none());
@@ -365,6 +443,34 @@ mod tests {
             let admitted = gate.admits(folded.of(line.as_bytes()));
             assert!(admitted || !re.is_match(line.as_bytes()), "{line}");
         }
+    }
+
+    #[test]
+    fn a_pattern_that_ignores_case_reads_a_lower_cased_line_alike() {
+        let okta = r"(?i)\bokta(?:preview)?\.com\b|\bokta\b|/oauth2/v1/|/oauth2/aus\w+/";
+        let hir = lower_cased_exactly(okta).unwrap();
+        let folded = regex_automata::meta::Regex::builder()
+            .build_from_hir(&hir)
+            .unwrap();
+        let re = regex::bytes::Regex::new(okta).unwrap();
+        for line in [
+            "GET https://ACME.OktaPreview.com/x",
+            "the Okta SDK",
+            "POST /OAuth2/AUSabc/v1/token",
+            "oktax okta_y",
+            "",
+        ] {
+            let lower = line.to_ascii_lowercase();
+            assert_eq!(
+                folded.find(lower.as_bytes()).map(|m| m.range()),
+                re.find(line.as_bytes()).map(|m| m.range()),
+                "{line}"
+            );
+        }
+        // A letter that must keep its case, or a class with one case of a letter only.
+        assert!(lower_cased_exactly(r"(?i:idaas)|Okta").is_none());
+        assert!(lower_cased_exactly(r"[A-Z]\d").is_none());
+        assert!(lower_cased_exactly(r"\d+[:=]\s*").is_some());
     }
 
     #[test]

@@ -24,8 +24,8 @@ use regex_syntax::hir::{Hir, HirKind};
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
 use crate::gates::{
-    covering_substrings, finders, parse, prefix_literals, CodeLead, FoldedGate, FoldedLine,
-    SiteFinder, MAX_GATE_SUBSTRINGS,
+    covering_substrings, finders, lower_cased_exactly, parse, prefix_literals, CodeLead,
+    FoldedGate, FoldedLine, SiteFinder, MAX_GATE_SUBSTRINGS,
 };
 
 /// What a hit refers to: a catalog entry, or a code the catalog lacks.
@@ -124,8 +124,8 @@ pub struct Scratch {
 struct RuleScratch {
     caps: Captures,
     cache: meta::Cache,
-    /// The cache of its attribution regex.
-    attribution: Option<meta::Cache>,
+    /// The caches of its attribution conditions.
+    attribution: Vec<meta::Cache>,
 }
 
 impl RuleScratch {
@@ -135,8 +135,9 @@ impl RuleScratch {
             cache: rule.regex.create_cache(),
             attribution: compiled
                 .attribution
-                .as_ref()
-                .map(|a| a.regex.create_cache()),
+                .iter()
+                .map(|c| c.regex.create_cache())
+                .collect(),
         }
     }
 }
@@ -183,19 +184,23 @@ struct Compiled {
     capture: Capture,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small.
     dfa: Option<AnchoredDfa>,
-    /// Its `attribute` conditions, when it has some.
-    attribution: Option<Attribution>,
+    /// Its `attribute` conditions, in order.
+    attribution: Vec<Condition>,
+    /// When every condition has a gate: one gate for them all, so that a line that names no
+    /// vendor costs one search.
+    attribution_gate: Option<FoldedGate>,
 }
 
-/// A rule's `attribute` conditions as one multi-pattern regex (pattern `i` is the `i`-th
-/// condition), so that one pass over a line finds the condition it meets leftmost, behind
-/// gates that rule out most lines (most lines name no vendor) without that pass.
+/// One `attribute` condition of a rule, asked of a line only when its gate admits the line
+/// (most lines name no vendor).
 #[derive(Debug)]
-struct Attribution {
+struct Condition {
+    gate: Option<FoldedGate>,
     regex: meta::Regex,
-    /// Per condition, its gate; when every condition has one, a line that passes none of
-    /// them meets none.
-    gates: Option<Vec<FoldedGate>>,
+    /// Whether `regex` reads the line lower-cased: a condition that ignores case is rewritten
+    /// for that (see [`lower_cased_exactly`]), so that its literals are searched for as they
+    /// are, not as their case variants.
+    folded: bool,
 }
 
 /// Where a rule searched in the whole line (not at its anchors) is tried.
@@ -292,16 +297,32 @@ impl<'c> Matcher<'c> {
             let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_)))
                 .then(|| AnchoredDfa::new(&r.pattern))
                 .flatten();
-            let attribution = if r.attribute.is_empty() {
-                None
-            } else {
-                let whens: Vec<&str> = r.attribute.iter().map(|(_, w)| w.as_str()).collect();
-                let regex = catalog::engine_builder().build_many(&whens).map_err(|e| {
-                    Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
-                })?;
-                let gates = whens.iter().map(|w| FoldedGate::new(w)).collect();
-                Some(Attribution { regex, gates })
-            };
+            let attribution = r
+                .attribute
+                .iter()
+                .map(|(_, when)| {
+                    let when = when.as_str();
+                    let lowered = lower_cased_exactly(when);
+                    let builder = catalog::engine_builder();
+                    let regex = match &lowered {
+                        Some(hir) => builder.build_from_hir(hir),
+                        None => builder.build(when),
+                    };
+                    let regex = regex.map_err(|e| {
+                        Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
+                    })?;
+                    Ok(Condition {
+                        gate: FoldedGate::new(when),
+                        regex,
+                        folded: lowered.is_some(),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let gates: Option<Vec<FoldedGate>> =
+                attribution.iter().map(|c| c.gate.clone()).collect();
+            let attribution_gate = gates
+                .filter(|g| !g.is_empty())
+                .and_then(|g| FoldedGate::any(&g));
             compiled.push(Compiled {
                 envelope,
                 cheap: false,
@@ -310,6 +331,7 @@ impl<'c> Matcher<'c> {
                 capture: Capture::of(&r.pattern),
                 dfa,
                 attribution,
+                attribution_gate,
             });
         }
         for c in &mut compiled {
@@ -558,24 +580,25 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            let attributed = plan.attribution.as_ref().and_then(|a| {
-                if let Some(gates) = &a.gates {
-                    let folded = scratch.folded.of(line);
-                    if !gates.iter().any(|g| g.admits(folded)) {
-                        return None;
+            // The first condition, in the rule's order, that the line meets.
+            let folded = &mut scratch.folded;
+            let names_none = plan
+                .attribution_gate
+                .as_ref()
+                .is_some_and(|g| !g.admits(folded.of(line)));
+            let attributed = (!names_none)
+                .then_some(&plan.attribution)
+                .into_iter()
+                .flatten()
+                .zip(&mut memory.attribution)
+                .position(|(c, cache)| {
+                    if c.gate.as_ref().is_some_and(|g| !g.admits(folded.of(line))) {
+                        return false;
                     }
-                }
-                // The first condition, in the rule's order, that the line meets. One pass finds
-                // the condition met leftmost; only a line that meets that one and an earlier
-                // one needs the earlier ones asked one by one.
-                let cache = memory.attribution.as_mut()?;
-                let leftmost = a.regex.search_half_with(cache, &RInput::new(line))?;
-                let first = rule.attribute[..leftmost.pattern().as_usize()]
-                    .iter()
-                    .position(|(_, when)| when.is_match(line))
-                    .unwrap_or(leftmost.pattern().as_usize());
-                Some(rule.attribute[first].0)
-            });
+                    let text = if c.folded { folded.of(line) } else { line };
+                    c.regex.is_match_with(cache, &RInput::new(text))
+                })
+                .map(|i| rule.attribute[i].0);
             for &(ws, we, cs, ce) in found.iter() {
                 if let Some(code_ref) = self.resolve(rule, attributed, &line[cs..ce]) {
                     scratch.hits.push(Hit {
