@@ -1140,10 +1140,15 @@ mod tests {
         Capture::of(pattern) == Capture::WholeMatch
     }
 
+    /// A catalog of one vendor, `v`, with these rules.
+    fn one_vendor(rules: &str) -> Catalog {
+        let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
+        Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap()
+    }
+
     /// The codes found in `text` by the rules of a one-vendor catalog, in order.
     fn codes(rules: &str, text: &str) -> Vec<String> {
-        let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
-        let cat = Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap();
+        let cat = one_vendor(rules);
         let matcher = Matcher::new(&cat, None).unwrap();
         let mut found = Vec::new();
         matcher.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
@@ -1170,11 +1175,7 @@ mod tests {
     fn the_anchor_search_resumes_where_an_overlapping_anchor_could_start() {
         let rules = "[[rule]]\nid = \"a\"\nanchors = ['\"code\"', '\"error\"', 'E0000', 'wso2', '{org.wso2.']\n\
                      regex = 'Z(?P<code>\\d)'\n";
-        let cat = Catalog::from_sources(&[(
-            "t.toml".to_string(),
-            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
-        )])
-        .unwrap();
+        let cat = one_vendor(rules);
         let m = Matcher::new(&cat, None).unwrap();
         let resume: Vec<usize> = m.resume.clone();
         // `"code"` ends with the quote that starts `"error"`; the others overlap nothing.
@@ -1218,11 +1219,7 @@ mod tests {
         let text =
             r#"S: "code":"Ab" "message" : "Cd" "code":"x" \"code\": "Ef" "code":"code":"Gh""#;
         assert_eq!(codes(rules, &format!("{text}\n")), ["Ab", "Cd", "Ef", "Gh"]);
-        let cat = Catalog::from_sources(&[(
-            "t.toml".to_string(),
-            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
-        )])
-        .unwrap();
+        let cat = one_vendor(rules);
         let m = Matcher::new(&cat, None).unwrap();
         assert!(
             matches!(&m.compiled[0].starts, Starts::Literals(s) if s.len() <= MAX_PREFIX_LITERALS)
@@ -1233,11 +1230,7 @@ mod tests {
     fn a_line_rule_is_tried_before_its_code_sites_as_a_search_would_find_it() {
         let regex = r"(?:^|[\s(\[,;#])(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})(?:[:-]\s+|\s+)[A-Z]";
         let rules = format!("[[rule]]\nid = \"c\"\nanchors = [\"S:\"]\nregex = '{regex}'\n");
-        let cat = Catalog::from_sources(&[(
-            "t.toml".to_string(),
-            format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}"),
-        )])
-        .unwrap();
+        let cat = one_vendor(&rules);
         let m = Matcher::new(&cat, None).unwrap();
         assert!(
             matches!(&m.compiled[0].starts, Starts::BeforeCode { lead, .. } if *lead == (0..=1))
