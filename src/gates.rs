@@ -340,18 +340,32 @@ impl CodeLead {
 #[derive(Debug)]
 pub(crate) struct SiteFinder {
     literals: Vec<Vec<u8>>,
-    /// The SIMD packed searcher when the literals allow it (it reports one site per call).
-    packed: Option<aho_corasick::packed::Searcher>,
-    automaton: aho_corasick::AhoCorasick,
+    search: SiteSearch,
+}
+
+/// The search behind a [`SiteFinder`]: the SIMD packed searcher when the literals and the CPU
+/// allow it, else an automaton; either reports the leftmost site from a given offset.
+#[derive(Debug)]
+enum SiteSearch {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
 }
 
 impl SiteFinder {
     /// A finder of `literals`.
     pub(crate) fn new(literals: &[Vec<u8>]) -> Option<SiteFinder> {
+        let search = match aho_corasick::packed::Searcher::new(literals) {
+            Some(packed) => SiteSearch::Packed(packed),
+            None => SiteSearch::Automaton(
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                    .build(literals)
+                    .ok()?,
+            ),
+        };
         Some(SiteFinder {
             literals: literals.to_vec(),
-            packed: aho_corasick::packed::Searcher::new(literals),
-            automaton: aho_corasick::AhoCorasick::new(literals).ok()?,
+            search,
         })
     }
 
@@ -362,31 +376,17 @@ impl SiteFinder {
 
     /// Pushes onto `out` the start of every occurrence of the literals in `line`, in order.
     pub(crate) fn sites(&self, line: &[u8], out: &mut Vec<usize>) {
-        let start = out.len();
-        if let Some(packed) = &self.packed {
-            // Each search resumes one byte after the last site, so overlapping sites are found.
-            let mut from = 0;
-            while let Some(m) = packed.find_in(line, aho_corasick::Span::from(from..line.len())) {
-                out.push(m.start());
-                from = m.start() + 1;
-            }
-            return;
+        let span = |from: usize| aho_corasick::Span::from(from..line.len());
+        let leftmost = |from: usize| match &self.search {
+            SiteSearch::Packed(packed) => packed.find_in(line, span(from)),
+            SiteSearch::Automaton(ac) => ac.find(aho_corasick::Input::new(line).span(span(from))),
+        };
+        // Each search resumes one byte after the last site, so overlapping sites are found.
+        let mut from = 0;
+        while let Some(m) = leftmost(from) {
+            out.push(m.start());
+            from = m.start() + 1;
         }
-        out.extend(
-            self.automaton
-                .find_overlapping_iter(line)
-                .map(|m| m.start()),
-        );
-        // Overlapping matches come in order of their ends, not always of their starts.
-        out[start..].sort_unstable();
-        let mut kept = start;
-        for i in start..out.len() {
-            if kept == start || out[i] != out[kept - 1] {
-                out[kept] = out[i];
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
     }
 }
 
@@ -499,9 +499,15 @@ mod tests {
         let mut out = Vec::new();
         finder.sites(b"a1717 71", &mut out);
         assert_eq!(out, [1, 2, 3, 6]);
+        let literals = [b"171".to_vec(), b"71".to_vec()];
         let finder = SiteFinder {
-            packed: None,
-            ..SiteFinder::new(&[b"171".to_vec(), b"71".to_vec()]).unwrap()
+            literals: literals.to_vec(),
+            search: SiteSearch::Automaton(
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                    .build(&literals)
+                    .unwrap(),
+            ),
         };
         out.clear();
         finder.sites(b"a1717 71", &mut out);
