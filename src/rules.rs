@@ -99,8 +99,9 @@ pub struct Scratch {
     triggered: Vec<bool>,
     /// The rules triggered on the current line.
     fired: Vec<usize>,
-    /// (rule, position in the line) of every anchor occurrence of the current line.
-    at: Vec<(usize, usize)>,
+    /// (rule, position in the line, anchor literal) of every anchor occurrence of the
+    /// current line.
+    at: Vec<(usize, usize, usize)>,
     hits: Vec<Hit>,
     suppressed: Vec<(VendorId, Option<usize>)>,
     vendors_seen: Vec<VendorId>,
@@ -151,8 +152,9 @@ pub struct Matcher<'c> {
     /// allow it: the same leftmost-longest matches, without the automaton's per-call layers.
     packed: Option<aho_corasick::packed::Searcher>,
     /// For each anchor pattern, the rules it triggers, with the offset in the anchor where
-    /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one).
-    anchor_rules: Vec<Vec<(usize, usize)>>,
+    /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one) and
+    /// that anchor's index.
+    anchor_rules: Vec<Vec<(usize, usize, usize)>>,
     /// For each anchor pattern, where in it the search for the next anchor resumes: the
     /// first offset at which another anchor could start and run past its end (its length
     /// when none can), so that overlapping anchors are found and nothing is searched twice.
@@ -184,6 +186,9 @@ struct Compiled {
     capture: Capture,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small.
     dfa: Option<AnchoredDfa>,
+    /// Per anchor literal (by index), for a rule tried at its anchors: where its DFA is after
+    /// reading that anchor.
+    skips: Vec<Option<Skip>>,
     /// Its `attribute` conditions, in order.
     attribution: Vec<Condition>,
     /// When every condition has a gate: one gate for them all, so that a line that names no
@@ -237,13 +242,17 @@ impl<'c> Matcher<'c> {
         // An anchor that contains another one also triggers the other's rules, at the
         // offset where it sits: the search reports one anchor per start position (the
         // longest), so a nested anchor would otherwise go unseen.
-        let mut anchor_rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); literals.len()];
+        let mut anchor_rules: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); literals.len()];
         for (i, outer) in literals.iter().enumerate() {
             for (ri, rule) in catalog.rules().iter().enumerate() {
                 for inner in &rule.anchors {
+                    let li = literals.iter().position(|l| l == inner).unwrap_or(i);
                     for (offset, _) in outer.match_indices(inner.as_str()) {
-                        if !anchor_rules[i].contains(&(ri, offset)) {
-                            anchor_rules[i].push((ri, offset));
+                        if !anchor_rules[i]
+                            .iter()
+                            .any(|&(r, o, _)| (r, o) == (ri, offset))
+                        {
+                            anchor_rules[i].push((ri, offset, li));
                         }
                     }
                 }
@@ -297,6 +306,15 @@ impl<'c> Matcher<'c> {
             let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_)))
                 .then(|| AnchoredDfa::new(&r.pattern))
                 .flatten();
+            let skips = literals
+                .iter()
+                .map(|l| {
+                    let own = r.at_anchor && r.anchors.iter().any(|a| a == l);
+                    dfa.as_ref()
+                        .filter(|_| own)
+                        .and_then(|d| d.skip(l.as_bytes()))
+                })
+                .collect();
             let attribution = r
                 .attribute
                 .iter()
@@ -330,6 +348,7 @@ impl<'c> Matcher<'c> {
                 starts,
                 capture: Capture::of(&r.pattern),
                 dfa,
+                skips,
                 attribution,
                 attribution_gate,
             });
@@ -389,12 +408,12 @@ impl<'c> Matcher<'c> {
             let mut a = m;
             loop {
                 let pattern = a.pattern().as_usize();
-                for &(ri, offset) in &self.anchor_rules[pattern] {
+                for &(ri, offset, literal) in &self.anchor_rules[pattern] {
                     if !scratch.triggered[ri] {
                         scratch.triggered[ri] = true;
                         scratch.fired.push(ri);
                     }
-                    scratch.at.push((ri, a.start() + offset - start));
+                    scratch.at.push((ri, a.start() + offset - start, literal));
                 }
                 next = find(a.start() + self.resume[pattern]);
                 match next {
@@ -479,18 +498,20 @@ impl<'c> Matcher<'c> {
                     // Whether the regex matches at an anchor at all decides if the envelope is
                     // worth its search; a DFA tells that more cheaply than captures.
                     let dfa = plan.dfa.as_ref();
-                    let matches = scratch.at.iter().any(|&(r, pos)| {
+                    let matches = scratch.at.iter().any(|&(r, pos, literal)| {
+                        let skip = plan.skips[literal].as_ref();
                         r == ri
                             && pos <= line.len()
-                            && match_end(rule, dfa, line, pos, &mut memory.cache).is_some()
+                            && match_end(rule, dfa, skip, line, pos, &mut memory.cache).is_some()
                     });
                     if !matches || !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
                         continue;
                     }
                 }
-                for &(r, pos) in &scratch.at {
+                for &(r, pos, literal) in &scratch.at {
                     if r == ri && pos <= line.len() {
-                        capture_at(rule, plan, line, pos, memory, found);
+                        let skip = plan.skips[literal].as_ref();
+                        capture_at(rule, plan, skip, line, pos, memory, found);
                     }
                 }
             } else if !matches!(plan.starts, Starts::Anywhere(_)) {
@@ -526,7 +547,7 @@ impl<'c> Matcher<'c> {
                 let mut from = 0;
                 for &pos in at.iter() {
                     if pos >= from {
-                        if let Some(end) = capture_at(rule, plan, line, pos, memory, found) {
+                        if let Some(end) = capture_at(rule, plan, None, line, pos, memory, found) {
                             from = end.max(pos + 1);
                         }
                     }
@@ -741,11 +762,12 @@ fn give_way(
     hits.retain(|h| !(weak(h) && strong.contains(&h.code.vendor(cat))));
 }
 
-/// Matches `rule` anchored at `pos` of `line`; on success, records the spans in `found` and
-/// returns the match's end.
+/// Matches `rule` anchored at `pos` of `line` (where `skip`'s anchor may be); on success,
+/// records the spans in `found` and returns the match's end.
 fn capture_at(
     rule: &Rule,
     plan: &Compiled,
+    skip: Option<&Skip>,
     line: &[u8],
     pos: usize,
     memory: &mut RuleScratch,
@@ -756,7 +778,7 @@ fn capture_at(
     if plan.capture != Capture::OnePass {
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
-        let end = match_end(rule, plan.dfa.as_ref(), line, pos, cache)?;
+        let end = match_end(rule, plan.dfa.as_ref(), skip, line, pos, cache)?;
         if let Some(bytes) = plan.capture.code_bytes() {
             let (code_start, code_end) = bytes.code_in(line, pos, end);
             found.push((pos, end, code_start, code_end));
@@ -771,15 +793,17 @@ fn capture_at(
     Some(end)
 }
 
-/// The end of the match of `rule` that starts at `pos` in `line`, if there is one.
+/// The end of the match of `rule` that starts at `pos` in `line` (where `skip`'s anchor may
+/// be), if there is one.
 fn match_end(
     rule: &Rule,
     dfa: Option<&AnchoredDfa>,
+    skip: Option<&Skip>,
     line: &[u8],
     pos: usize,
     cache: &mut meta::Cache,
 ) -> Option<usize> {
-    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos)) {
+    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos, skip)) {
         return answer;
     }
     let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
@@ -821,19 +845,54 @@ impl AnchoredDfa {
         Some(AnchoredDfa { dfa, starts })
     }
 
+    /// Where this DFA is after reading `literal` from each of its start states, for the
+    /// start states from which no match ends inside it and it leads to no dead or quit state.
+    fn skip(&self, literal: &[u8]) -> Option<Skip> {
+        let mut starts = self.starts.clone();
+        starts.sort_unstable();
+        starts.dedup();
+        let after: Vec<(StateID, StateID)> = starts
+            .into_iter()
+            .filter_map(|start| {
+                let mut sid = start;
+                for &b in literal {
+                    sid = self.dfa.next_state(sid, b);
+                    if self.dfa.is_special_state(sid) && !self.dfa.is_accel_state(sid) {
+                        return None;
+                    }
+                }
+                Some((start, sid))
+            })
+            .collect();
+        (!after.is_empty()).then(|| Skip {
+            literal: literal.into(),
+            after,
+        })
+    }
+
     /// The end of the leftmost-first match that starts at `pos` in `hay`: `Some(None)` when
-    /// there is none, `None` when this DFA cannot tell (a byte it gives up on).
-    fn end_at(&self, hay: &[u8], pos: usize) -> Option<Option<usize>> {
+    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). When `skip`'s
+    /// literal is at `pos`, the walk starts after it.
+    fn end_at(&self, hay: &[u8], pos: usize, skip: Option<&Skip>) -> Option<Option<usize>> {
         let dfa = &self.dfa;
         let behind = pos.checked_sub(1).map_or(256, |i| usize::from(hay[i]));
         let mut sid = self.starts[behind];
+        let mut from = pos;
+        if let Some(skip) = skip {
+            if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
+                if hay[pos..].starts_with(&skip.literal) {
+                    sid = after;
+                    from = pos + skip.literal.len();
+                }
+            }
+        }
         let mut end = None;
         // Matches are reported one byte late: entering a match state at `i` ends one at `i`.
-        for (i, &b) in hay[pos..].iter().enumerate() {
+        for (i, &b) in hay[from..].iter().enumerate() {
             sid = dfa.next_state(sid, b);
             if dfa.is_special_state(sid) {
                 if dfa.is_match_state(sid) {
-                    end = Some(pos + i);
+                    end = Some(from + i);
                 } else if dfa.is_dead_state(sid) {
                     return Some(end);
                 } else if dfa.is_quit_state(sid) {
@@ -846,6 +905,15 @@ impl AnchoredDfa {
         }
         Some(end)
     }
+}
+
+/// Where an [`AnchoredDfa`] is after reading a literal (a rule's anchor) from its start states:
+/// a walk from an anchor need not read the anchor's bytes again.
+#[derive(Debug)]
+struct Skip {
+    literal: Box<[u8]>,
+    /// (start state, state after the literal).
+    after: Vec<(StateID, StateID)>,
 }
 
 /// The largest anchored DFA built for a rule, in bytes.
@@ -914,7 +982,7 @@ impl<'c> Envelope<'c> {
             while let Some(i) = gate.find(&line[from..]) {
                 let at = from + i;
                 for &offset in offsets.iter().filter(|&&o| o <= at) {
-                    match dfa.end_at(line, at - offset) {
+                    match dfa.end_at(line, at - offset, None) {
                         Some(Some(_)) => return true,
                         Some(None) => {}
                         None => return self.regex.is_match(line),
@@ -1379,8 +1447,14 @@ mod tests {
         text.extend(std::fs::read(dir.join("tests/corpus/labelled.tsv")).unwrap());
         let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
         let mut matched = 0;
+        let mut skipped = 0;
         for rule in cat.rules() {
             let dfa = AnchoredDfa::new(&rule.pattern).expect("small rules get a DFA");
+            let skips: Vec<Skip> = rule
+                .anchors
+                .iter()
+                .filter_map(|a| dfa.skip(a.as_bytes()))
+                .collect();
             let mut cache = rule.regex.create_cache();
             for (n, line) in lines.iter().enumerate() {
                 // Every place in the first lines; elsewhere, where the rule's anchors are.
@@ -1399,16 +1473,28 @@ mod tests {
                         .search_half_with(&mut cache, &input)
                         .map(|h| h.offset());
                     assert_eq!(
-                        dfa.end_at(line, pos),
+                        dfa.end_at(line, pos, None),
                         Some(want),
                         "{} at {pos}",
                         rule.origin
                     );
+                    // Starting after an anchor changes nothing, whether it is there or not.
+                    for skip in &skips {
+                        assert_eq!(
+                            dfa.end_at(line, pos, Some(skip)),
+                            Some(want),
+                            "{} at {pos}, after {:?}",
+                            rule.origin,
+                            String::from_utf8_lossy(&skip.literal)
+                        );
+                        skipped += usize::from(line[pos..].starts_with(&skip.literal));
+                    }
                     matched += usize::from(want.is_some());
                 }
             }
         }
         assert!(matched > 1000, "{matched}");
+        assert!(skipped > 1000, "{skipped}");
     }
 
     #[test]
