@@ -22,6 +22,7 @@
 //! assert_eq!(rows, [(errscan::CodeRef::Known(e0000011), None, 1)]);
 //! ```
 
+pub(crate) mod anchors;
 pub mod catalog;
 pub mod chunk;
 pub mod counts;

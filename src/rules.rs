@@ -12,7 +12,6 @@
 //! DFA walks from the anchor to find where a match ends, and no capture search is needed when
 //! the code's bytes place it in that span; rules that share an envelope share its answer.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memrchr};
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
@@ -21,6 +20,7 @@ use regex_automata::util::{primitives::StateID, start};
 use regex_automata::{meta, Anchored, Input as RInput};
 use regex_syntax::hir::{Hir, HirKind};
 
+use crate::anchors::{AnchorFinder, EMBEDDED_PLAN};
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
 use crate::gates::{
@@ -147,18 +147,10 @@ impl RuleScratch {
 #[derive(Debug)]
 pub struct Matcher<'c> {
     catalog: &'c Catalog,
-    anchors: AhoCorasick,
-    /// The same anchors in the SIMD packed searcher alone, when this CPU and the anchors
-    /// allow it: the same leftmost-longest matches, without the automaton's per-call layers.
-    packed: Option<aho_corasick::packed::Searcher>,
-    /// For each anchor pattern, the rules it triggers, with the offset in the anchor where
-    /// the rule's own anchor starts (not 0 when the rule's anchor is nested in this one) and
-    /// that anchor's index.
-    anchor_rules: Vec<Vec<(usize, usize, usize)>>,
-    /// For each anchor pattern, where in it the search for the next anchor resumes: the
-    /// first offset at which another anchor could start and run past its end (its length
-    /// when none can), so that overlapping anchors are found and nothing is searched twice.
-    resume: Vec<usize>,
+    /// Finds the rules' anchors (the distinct anchor literals, by index).
+    anchors: AnchorFinder,
+    /// For each anchor literal, the rules it triggers.
+    anchor_rules: Vec<Vec<usize>>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
     /// The distinct line regexes of the rules: envelopes (`require_any`) and rejections
@@ -168,6 +160,17 @@ pub struct Matcher<'c> {
     compiled: Vec<Compiled>,
     /// The distinct site finders of the rules tried where their code can start.
     sites: Vec<SiteFinder>,
+    /// Per catalog entry, what settling a line's hits asks of it, packed tight: the entries
+    /// themselves are large and read in no order.
+    facts: Vec<EntryFacts>,
+}
+
+/// What settling hits needs to know of a catalog entry.
+#[derive(Clone, Copy, Debug)]
+struct EntryFacts {
+    vendor: VendorId,
+    is_error: bool,
+    generic: bool,
 }
 
 /// A rule compiled for the hot path.
@@ -239,48 +242,17 @@ impl<'c> Matcher<'c> {
                 }
             }
         }
-        // An anchor that contains another one also triggers the other's rules, at the
-        // offset where it sits: the search reports one anchor per start position (the
-        // longest), so a nested anchor would otherwise go unseen.
-        let mut anchor_rules: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); literals.len()];
-        for (i, outer) in literals.iter().enumerate() {
-            for (ri, rule) in catalog.rules().iter().enumerate() {
-                for inner in &rule.anchors {
-                    let li = literals.iter().position(|l| l == inner).unwrap_or(i);
-                    for (offset, _) in outer.match_indices(inner.as_str()) {
-                        if !anchor_rules[i]
-                            .iter()
-                            .any(|&(r, o, _)| (r, o) == (ri, offset))
-                        {
-                            anchor_rules[i].push((ri, offset, li));
-                        }
-                    }
-                }
-            }
-        }
-        let resume = literals
+        let anchor_rules: Vec<Vec<usize>> = literals
             .iter()
-            .map(|outer| {
-                (1..outer.len())
-                    .find(|&k| {
-                        let tail = &outer.as_bytes()[k..];
-                        literals
-                            .iter()
-                            .any(|q| q.len() > tail.len() && q.as_bytes().starts_with(tail))
-                    })
-                    .unwrap_or(outer.len().max(1))
+            .map(|l| {
+                let rules = catalog.rules().iter().enumerate();
+                rules
+                    .filter(|(_, r)| r.anchors.iter().any(|a| a == l))
+                    .map(|(ri, _)| ri)
+                    .collect()
             })
             .collect();
-        let anchors = AhoCorasickBuilder::new()
-            // Leftmost-longest lets the crate search with its SIMD packed searcher alone.
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&literals)
-            .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
-        let packed = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
-            .builder()
-            .extend(&literals)
-            .build();
+        let anchors = AnchorFinder::new(&literals, EMBEDDED_PLAN)?;
         // Rules that share a line regex (Akamai's envelope, WSO2's rejections) share its
         // answer for a line.
         let mut envelopes: Vec<Envelope<'c>> = Vec::new();
@@ -359,13 +331,20 @@ impl<'c> Matcher<'c> {
         Ok(Matcher {
             catalog,
             anchors,
-            packed,
             anchor_rules,
-            resume,
             vendors,
             envelopes,
             compiled,
             sites,
+            facts: catalog
+                .entries()
+                .iter()
+                .map(|e| EntryFacts {
+                    vendor: e.vendor,
+                    is_error: e.is_error,
+                    generic: e.generic,
+                })
+                .collect(),
         })
     }
 
@@ -393,36 +372,40 @@ impl<'c> Matcher<'c> {
         scratch
             .sites
             .resize_with(self.sites.len(), Default::default);
-        let find = |from: usize| match &self.packed {
-            Some(packed) => packed.find_in(hay, aho_corasick::Span::from(from..hay.len())),
-            None => self.anchors.find(Input::new(hay).span(from..hay.len())),
-        };
-        // One pass of the automaton over the whole haystack: the search that passes the end
-        // of a line yields the first anchor of a later line.
+        // One pass of the searcher over the whole haystack, resumed after each window it
+        // finds: the search that passes the end of a line yields a window of a later line.
+        // The current line, once an anchor is found in it: (start, end at its newline).
+        let mut line: Option<(usize, usize)> = None;
+        // Where the line of the next anchor found begins, at the earliest.
         let mut pos = 0;
-        let mut next = find(0);
-        while let Some(m) = next {
-            // No anchor starts between `pos` and `m`, so `m` is its line's first.
-            let start = memrchr(b'\n', &hay[pos..m.start()]).map_or(pos, |i| pos + i + 1);
-            let nl = memchr(b'\n', &hay[m.end()..]).map_or(hay.len(), |i| m.end() + i);
-            let mut a = m;
-            loop {
-                let pattern = a.pattern().as_usize();
-                for &(ri, offset, literal) in &self.anchor_rules[pattern] {
+        let mut from = 0;
+        loop {
+            let next = self.anchors.next(hay, from);
+            if let Some((start, nl)) = line {
+                if next.is_none_or(|(at, _)| at >= nl) {
+                    self.finish_line(hay, start, nl, scratch, &mut sink);
+                    line = None;
+                    pos = nl + 1;
+                }
+            }
+            let Some((at, window)) = next else { break };
+            from = self.anchors.resume(at, window);
+            self.anchors.anchors_at(hay, at, window, |literal, a| {
+                // Anchors hold no newline: an anchor found before the current line's end
+                // is in that line, and the first one after it begins a new line.
+                let (start, _) = *line.get_or_insert_with(|| {
+                    let start = memrchr(b'\n', &hay[pos..a]).map_or(pos, |i| pos + i + 1);
+                    let nl = memchr(b'\n', &hay[a..]).map_or(hay.len(), |i| a + i);
+                    (start, nl)
+                });
+                for &ri in &self.anchor_rules[literal] {
                     if !scratch.triggered[ri] {
                         scratch.triggered[ri] = true;
                         scratch.fired.push(ri);
                     }
-                    scratch.at.push((ri, a.start() + offset - start, literal));
+                    scratch.at.push((ri, a - start, literal));
                 }
-                next = find(a.start() + self.resume[pattern]);
-                match next {
-                    Some(b) if b.start() < nl => a = b,
-                    _ => break,
-                }
-            }
-            self.finish_line(hay, start, nl, scratch, &mut sink);
-            pos = nl + 1;
+            });
         }
     }
 
@@ -666,7 +649,10 @@ impl<'c> Matcher<'c> {
         // vendor that claimed the line.
         let rules = cat.rules();
         hits.retain(|h| {
-            let is_error = h.code.entry().is_none_or(|id| cat.entry(id).is_error);
+            let is_error = h
+                .code
+                .entry()
+                .is_none_or(|id| self.facts[id as usize].is_error);
             let vendor = rules[h.rule].vendor;
             is_error
                 && !suppressed
@@ -675,12 +661,18 @@ impl<'c> Matcher<'c> {
         });
         // A fallback rule speaks only when no other rule of its vendor did, and a generic
         // type code gives way to a specific code of the same vendor.
-        give_way(cat, hits, vendors_seen, |h| rules[h.rule].fallback);
-        give_way(cat, hits, vendors_seen, |h| {
-            h.code.entry().is_some_and(|id| cat.entry(id).generic)
+        let vendor = |code: &CodeRef| match code {
+            CodeRef::Known(id) => self.facts[*id as usize].vendor,
+            CodeRef::Attributed { vendor, .. } | CodeRef::Unknown { vendor, .. } => *vendor,
+        };
+        give_way(hits, vendors_seen, vendor, |h| rules[h.rule].fallback);
+        give_way(hits, vendors_seen, vendor, |h| {
+            h.code
+                .entry()
+                .is_some_and(|id| self.facts[id as usize].generic)
         });
         if let Some(vendors) = &self.vendors {
-            hits.retain(|h| vendors.contains(&h.code.vendor(cat)));
+            hits.retain(|h| vendors.contains(&vendor(&h.code)));
         }
         hits.sort_by_key(|h| h.offset);
         let mut i = 0;
@@ -749,17 +741,17 @@ fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts {
 
 /// Drops the `weak` hits of every vendor that also has a hit that is not weak.
 fn give_way(
-    cat: &Catalog,
     hits: &mut Vec<Hit>,
     strong: &mut Vec<VendorId>,
+    vendor: impl Fn(&CodeRef) -> VendorId,
     weak: impl Fn(&Hit) -> bool,
 ) {
     if !hits.iter().any(&weak) {
         return;
     }
     strong.clear();
-    strong.extend(hits.iter().filter(|h| !weak(h)).map(|h| h.code.vendor(cat)));
-    hits.retain(|h| !(weak(h) && strong.contains(&h.code.vendor(cat))));
+    strong.extend(hits.iter().filter(|h| !weak(h)).map(|h| vendor(&h.code)));
+    hits.retain(|h| !(weak(h) && strong.contains(&vendor(&h.code))));
 }
 
 /// Matches `rule` anchored at `pos` of `line` (where `skip`'s anchor may be); on success,
@@ -880,7 +872,10 @@ impl AnchoredDfa {
         let mut from = pos;
         if let Some(skip) = skip {
             if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
-                if hay[pos..].starts_with(&skip.literal) {
+                // Anchors are short: a byte loop beats a call to `memcmp`.
+                let there = hay.len() >= pos + skip.literal.len()
+                    && skip.literal.iter().zip(&hay[pos..]).all(|(a, b)| a == b);
+                if there {
                     sid = after;
                     from = pos + skip.literal.len();
                 }
@@ -1237,17 +1232,6 @@ mod tests {
                      [[rule]]\nid = \"b\"\nanchors = [\"yz\"]\nat_anchor = true\n\
                      regex = 'yz(?P<code>\\d)'\n";
         assert_eq!(codes(rules, "xyz1\nxy2 yz3\n"), ["1", "2", "3"]);
-    }
-
-    #[test]
-    fn the_anchor_search_resumes_where_an_overlapping_anchor_could_start() {
-        let rules = "[[rule]]\nid = \"a\"\nanchors = ['\"code\"', '\"error\"', 'E0000', 'wso2', '{org.wso2.']\n\
-                     regex = 'Z(?P<code>\\d)'\n";
-        let cat = one_vendor(rules);
-        let m = Matcher::new(&cat, None).unwrap();
-        let resume: Vec<usize> = m.resume.clone();
-        // `"code"` ends with the quote that starts `"error"`; the others overlap nothing.
-        assert_eq!(resume, [5, 6, 5, 4, 10]);
     }
 
     #[test]

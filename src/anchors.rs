@@ -1,0 +1,363 @@
+//! Finding the rules' anchor literals: every occurrence in a haystack, overlapping ones
+//! included, with one SIMD search.
+//!
+//! The packed searcher (Teddy) screens 32 bytes at a time for the first four bytes of each
+//! literal, with the literals spread over eight buckets whose bytes it compares by nybble.
+//! Its speed is set by how often text passes that screen without holding a literal: a bucket
+//! that mixes `"code"` with `Server.Access.Denied` also passes `"erv`, and text full of
+//! `error` passes any bucket that starts with `"err`. So an anchor is searched for by one of
+//! its substrings, its *window*: the window's occurrence is the anchor's when the bytes
+//! around it spell the anchor. A [`SearchPlan`] says which window each anchor is searched by
+//! and in which order the windows go to the searcher (the order sets their buckets); anchors
+//! it does not name are searched for whole.
+
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span};
+
+use crate::error::{Error, Result};
+
+/// Which window each anchor is searched by, in the order the windows are given to the packed
+/// searcher: `(anchor, offset of its window in it)`. The window runs to the anchor's end.
+pub(crate) type SearchPlan<'a> = &'a [(&'a str, usize)];
+
+/// The search plan of the embedded catalog's anchors, chosen to keep Teddy's screen tight
+/// on logs (see the module docs and [`tests::the_plan_covers_the_embedded_anchors`]).
+pub(crate) const EMBEDDED_PLAN: SearchPlan<'static> = &[
+    ("Params.Exist", 4),
+    ("error=", 2),
+    ("Operation.Failure", 9),
+    ("Params.Illegal", 6),
+    ("Operation.Params.Illegal", 16),
+    ("Params.Blank", 5),
+    ("stormpath.com", 7),
+    (r#""code""#, 0),
+    (r#"\"code\""#, 0),
+    (r#"\"success\""#, 1),
+    ("E0000", 0),
+    ("Server.Access.Denied", 11),
+    ("{org.wso2.", 5),
+    ("Stormpath ", 6),
+    ("errorCode=", 2),
+    (r#""error""#, 3),
+    (r#"\"error\""#, 5),
+    (r#"\"detail\""#, 1),
+    ("WSO2", 0),
+    ("wso2", 0),
+    (r#""detail""#, 0),
+    (r#""success""#, 0),
+];
+
+/// Finds the occurrences of a set of anchors.
+#[derive(Debug)]
+pub(crate) struct AnchorFinder {
+    /// The windows in the packed searcher, when this CPU and the windows allow it.
+    packed: Option<packed::Searcher>,
+    /// The same windows in an automaton, for when they do not.
+    automaton: AhoCorasick,
+    /// Per window: the anchors that may sit around an occurrence of it, with where each
+    /// would start relative to the occurrence, and its bytes before its window (the window
+    /// itself is known to be there). An anchor whose window is inside this one is listed too,
+    /// since the search reports only the longest window that starts at a place and resumes
+    /// past the places where no other window can begin.
+    owners: Vec<Vec<Owner>>,
+    /// Per window: how far past an occurrence of it the search resumes, the first offset at
+    /// which another window could start and run past its end (its length when none can).
+    resume: Vec<usize>,
+}
+
+impl AnchorFinder {
+    /// A finder of `anchors` (non-empty literals without newlines) that follows `plan` for
+    /// the anchors it names, at offsets that leave a window of four bytes or more (or of the
+    /// anchor's length, when shorter).
+    ///
+    /// # Errors
+    /// When the windows cannot be built into an automaton (too many or too large).
+    pub(crate) fn new(anchors: &[&str], plan: SearchPlan<'_>) -> Result<AnchorFinder> {
+        let mut window_of: Vec<usize> = vec![0; anchors.len()];
+        let mut windows: Vec<&[u8]> = Vec::new();
+        let mut placed = vec![false; anchors.len()];
+        let planned = plan.iter().filter_map(|&(anchor, offset)| {
+            let i = anchors.iter().position(|&a| a == anchor)?;
+            let keep = anchor.len().min(4);
+            (anchor.len() - offset.min(anchor.len()) >= keep).then_some((i, offset))
+        });
+        let unplanned: Vec<(usize, usize)> = (0..anchors.len()).map(|i| (i, 0)).collect();
+        for (i, offset) in planned.chain(unplanned) {
+            if std::mem::replace(&mut placed[i], true) {
+                continue;
+            }
+            let window = &anchors[i].as_bytes()[offset..];
+            window_of[i] = offset;
+            if !windows.contains(&window) {
+                windows.push(window);
+            }
+        }
+        let owners = windows
+            .iter()
+            .map(|w| {
+                let mut owners = Vec::new();
+                for (i, anchor) in anchors.iter().enumerate() {
+                    let (before, inner) = anchor.as_bytes().split_at(window_of[i]);
+                    for k in (0..w.len()).filter(|&k| w[k..].starts_with(inner)) {
+                        owners.push(Owner {
+                            anchor: i,
+                            // Offsets within literals: far below `isize::MAX`.
+                            delta: k as isize - before.len() as isize,
+                            before: before.into(),
+                        });
+                    }
+                }
+                owners
+            })
+            .collect();
+        let resume = windows
+            .iter()
+            .map(|w| {
+                (1..w.len())
+                    .find(|&k| {
+                        let tail = &w[k..];
+                        windows
+                            .iter()
+                            .any(|q| q.len() > tail.len() && q.starts_with(tail))
+                    })
+                    .unwrap_or(w.len())
+            })
+            .collect();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&windows)
+            .map_err(|e| Error::Usage(format!("cannot build the anchor automaton: {e}")))?;
+        let packed = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(&windows)
+            .build();
+        Ok(AnchorFinder {
+            packed,
+            automaton,
+            owners,
+            resume,
+        })
+    }
+
+    /// The first place at or after `from` where a window starts, and the window. Every
+    /// occurrence of an anchor is reported by [`AnchorFinder::anchors_at`] for one window
+    /// found, when each search starts where [`AnchorFinder::resume`] says.
+    #[inline]
+    pub(crate) fn next(&self, hay: &[u8], from: usize) -> Option<(usize, usize)> {
+        let m = match &self.packed {
+            Some(packed) => packed.find_in(hay, Span::from(from..hay.len())),
+            None => self.automaton.find(Input::new(hay).span(from..hay.len())),
+        }?;
+        Some((m.start(), m.pattern().as_usize()))
+    }
+
+    /// Where the search for the next window starts, after `window` was found at `at`.
+    #[inline]
+    pub(crate) fn resume(&self, at: usize, window: usize) -> usize {
+        at + self.resume[window]
+    }
+
+    /// Calls `found(anchor, start)` for each anchor that occurs around the window found at
+    /// `at`.
+    #[inline]
+    pub(crate) fn anchors_at(
+        &self,
+        hay: &[u8],
+        at: usize,
+        window: usize,
+        mut found: impl FnMut(usize, usize),
+    ) {
+        for owner in &self.owners[window] {
+            let Some(start) = at.checked_add_signed(owner.delta) else {
+                continue;
+            };
+            // Anchors are short: a byte loop beats a call to `memcmp`.
+            let before = &owner.before;
+            if hay.len() >= start + before.len()
+                && before.iter().zip(&hay[start..]).all(|(a, b)| a == b)
+            {
+                found(owner.anchor, start);
+            }
+        }
+    }
+}
+
+/// An anchor that may sit around a window's occurrence.
+#[derive(Debug)]
+struct Owner {
+    anchor: usize,
+    /// Where the anchor would start, relative to the occurrence.
+    delta: isize,
+    /// The anchor's bytes before its own window.
+    before: Box<[u8]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (anchor, start) the finder reports over `hay`, searching as the matcher does.
+    fn occurrences(finder: &AnchorFinder, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut all = Vec::new();
+        let mut from = 0;
+        while let Some((at, window)) = finder.next(hay, from) {
+            finder.anchors_at(hay, at, window, |a, s| all.push((a, s)));
+            from = finder.resume(at, window);
+        }
+        all.sort_unstable();
+        all
+    }
+
+    /// Every (anchor, start) in `hay`, overlapping ones included, by brute force.
+    fn truth(anchors: &[&str], hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut all = Vec::new();
+        for (i, a) in anchors.iter().enumerate() {
+            for start in 0..hay.len() {
+                if hay[start..].starts_with(a.as_bytes()) {
+                    all.push((i, start));
+                }
+            }
+        }
+        all.sort_unstable();
+        all
+    }
+
+    /// The embedded catalog's distinct anchors, in the order the matcher collects them.
+    fn embedded_anchors(catalog: &crate::Catalog) -> Vec<&str> {
+        let mut anchors: Vec<&str> = Vec::new();
+        for rule in catalog.rules() {
+            for a in &rule.anchors {
+                if !anchors.contains(&a.as_str()) {
+                    anchors.push(a);
+                }
+            }
+        }
+        anchors
+    }
+
+    #[test]
+    fn the_plan_covers_the_embedded_anchors() {
+        // A plan made for other anchors still finds everything, but screens worse: when the
+        // anchors in patterns/ change, run benches/anchor_plan.py again.
+        let catalog = crate::Catalog::embedded().unwrap();
+        let mut anchors = embedded_anchors(&catalog);
+        let mut planned: Vec<&str> = EMBEDDED_PLAN.iter().map(|&(a, _)| a).collect();
+        for &(anchor, offset) in EMBEDDED_PLAN {
+            assert!(
+                anchor.len() - offset >= anchor.len().min(4),
+                "{anchor} {offset}"
+            );
+        }
+        anchors.sort_unstable();
+        planned.sort_unstable();
+        assert_eq!(planned, anchors);
+    }
+
+    #[test]
+    fn the_embedded_plan_finds_every_anchor_in_the_samples() {
+        let catalog = crate::Catalog::embedded().unwrap();
+        let anchors = embedded_anchors(&catalog);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = Vec::new();
+        for name in ["mixed", "akamai", "idaas", "okta", "stormpath", "wso2"] {
+            text.extend(std::fs::read(dir.join(format!("sample-logs/{name}.log"))).unwrap());
+        }
+        text.extend(std::fs::read(dir.join("tests/corpus/labelled.tsv")).unwrap());
+        let finder = AnchorFinder::new(&anchors, EMBEDDED_PLAN).unwrap();
+        let want = truth(&anchors, &text);
+        assert!(want.len() > 1000, "{}", want.len());
+        assert_eq!(occurrences(&finder, &text), want);
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ANCHORS: [&str; 9] = [
+            "\"code\"",
+            "\"error\"",
+            "error=",
+            "errorCode=",
+            "wso2",
+            "{org.wso2.",
+            "Params.Illegal",
+            "Operation.Params.Illegal",
+            "E0000",
+        ];
+
+        /// Text made of pieces of the anchors, so that they occur, overlap and nearly occur.
+        fn text() -> impl Strategy<Value = Vec<u8>> {
+            let piece = (0..ANCHORS.len(), 0usize..24, 0usize..24, any::<bool>());
+            proptest::collection::vec(piece, 0..40).prop_map(|pieces| {
+                let mut text = Vec::new();
+                for (i, a, b, newline) in pieces {
+                    let anchor = ANCHORS[i].as_bytes();
+                    let (a, b) = (a.min(anchor.len()), b.min(anchor.len()));
+                    text.extend_from_slice(&anchor[a.min(b)..a.max(b).max(1)]);
+                    if newline {
+                        text.push(b'\n');
+                    }
+                }
+                text
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_plan_finds_every_occurrence(
+                hay in text(),
+                offsets in proptest::collection::vec(0usize..24, ANCHORS.len()),
+                order in Just((0..ANCHORS.len()).collect::<Vec<_>>()).prop_shuffle(),
+            ) {
+                let plan: Vec<(&str, usize)> =
+                    order.iter().map(|&i| (ANCHORS[i], offsets[i])).collect();
+                let finder = AnchorFinder::new(&ANCHORS, &plan).unwrap();
+                prop_assert_eq!(occurrences(&finder, &hay), truth(&ANCHORS, &hay));
+            }
+        }
+    }
+
+    #[test]
+    fn every_occurrence_is_found_whatever_the_windows() {
+        let anchors = [
+            "\"error\"",
+            "error=",
+            "errorCode=",
+            "wso2",
+            "{org.wso2.",
+            "Params.Illegal",
+            "Operation.Params.Illegal",
+            "E0000",
+        ];
+        let hay: &[u8] = b"x {org.wso2.a} \"error\":\"e\" error=errorCode=1 \
+            Operation.Params.Illegal.X Params.Illegal wso2wso2 E00000E0000 {org.wso2.";
+        let want = truth(&anchors, hay);
+        assert!(want.len() > 10);
+        let plans: [SearchPlan<'_>; 4] = [
+            &[],
+            &[
+                ("\"error\"", 3),
+                ("errorCode=", 6),
+                ("{org.wso2.", 5),
+                ("E0000", 1),
+            ],
+            // A window that is a prefix of another anchor's window, and one left whole.
+            &[
+                ("{org.wso2.", 5),
+                ("Operation.Params.Illegal", 10),
+                ("error=", 1),
+            ],
+            // Offsets that leave too short a window are ignored.
+            &[("wso2", 2), ("E0000", 4)],
+        ];
+        for plan in plans {
+            let finder = AnchorFinder::new(&anchors, plan).unwrap();
+            assert_eq!(occurrences(&finder, hay), want, "{plan:?}");
+            // At every start, as chunk boundaries would put it.
+            for from in 0..hay.len() {
+                let tail = &hay[from..];
+                assert_eq!(occurrences(&finder, tail), truth(&anchors, tail));
+            }
+        }
+    }
+}
