@@ -94,25 +94,7 @@ impl AnchorFinder {
                 windows.push(window);
             }
         }
-        let owners = windows
-            .iter()
-            .map(|w| {
-                let mut owners = Vec::new();
-                for (i, anchor) in anchors.iter().enumerate() {
-                    let (before, inner) = anchor.as_bytes().split_at(window_of[i]);
-                    for k in (0..w.len()).filter(|&k| w[k..].starts_with(inner)) {
-                        owners.push(Owner {
-                            anchor: i,
-                            // Offsets within literals: far below `isize::MAX`.
-                            delta: k as isize - before.len() as isize,
-                            before: before.into(),
-                        });
-                    }
-                }
-                owners
-            })
-            .collect();
-        let resume = windows
+        let resume: Vec<usize> = windows
             .iter()
             .map(|w| {
                 (1..w.len())
@@ -123,6 +105,28 @@ impl AnchorFinder {
                             .any(|q| q.len() > tail.len() && q.starts_with(tail))
                     })
                     .unwrap_or(w.len())
+            })
+            .collect();
+        // A window inside this one at an offset the search resumes at or beyond is found by
+        // the search itself, not listed here: each occurrence is reported once, for the last
+        // window found at or before it.
+        let owners = windows
+            .iter()
+            .zip(&resume)
+            .map(|(w, &resume)| {
+                let mut owners = Vec::new();
+                for (i, anchor) in anchors.iter().enumerate() {
+                    let (before, inner) = anchor.as_bytes().split_at(window_of[i]);
+                    for k in (0..resume).filter(|&k| w[k..].starts_with(inner)) {
+                        owners.push(Owner {
+                            anchor: i,
+                            // Offsets within literals: far below `isize::MAX`.
+                            delta: k as isize - before.len() as isize,
+                            before: before.into(),
+                        });
+                    }
+                }
+                owners
             })
             .collect();
         let automaton = AhoCorasickBuilder::new()
@@ -306,6 +310,26 @@ mod tests {
         }
 
         proptest! {
+            /// Anchors and text over three letters, so that anchors nest in, overlap and
+            /// begin each other in every way.
+            #[test]
+            fn any_anchors_and_plan_find_every_occurrence_once(
+                mut anchors in proptest::collection::vec("[abc]{1,7}", 1..7),
+                hay in "[abc\n]{0,80}",
+                offsets in proptest::collection::vec(0usize..7, 7),
+            ) {
+                anchors.sort_unstable();
+                anchors.dedup();
+                let anchors: Vec<&str> = anchors.iter().map(String::as_str).collect();
+                let plan: Vec<(&str, usize)> =
+                    anchors.iter().zip(&offsets).map(|(&a, &o)| (a, o)).rev().collect();
+                let finder = AnchorFinder::new(&anchors, &plan).unwrap();
+                prop_assert_eq!(
+                    occurrences(&finder, hay.as_bytes()),
+                    truth(&anchors, hay.as_bytes())
+                );
+            }
+
             #[test]
             fn any_plan_finds_every_occurrence(
                 hay in text(),
@@ -317,6 +341,17 @@ mod tests {
                 let finder = AnchorFinder::new(&ANCHORS, &plan).unwrap();
                 prop_assert_eq!(occurrences(&finder, &hay), truth(&ANCHORS, &hay));
             }
+        }
+    }
+
+    #[test]
+    fn an_anchor_inside_another_is_reported_once() {
+        // The search resumes one byte into `abcdwso2` (where `bcdwso2Z` could start) and
+        // finds `wso2` itself: it is not reported again as nested in `abcdwso2`.
+        let anchors = ["abcdwso2", "wso2", "bcdwso2Z"];
+        let finder = AnchorFinder::new(&anchors, &[]).unwrap();
+        for hay in [&b"abcdwso2"[..], b"xabcdwso2Zwso2", b"bcdwso2Z abcdwso2"] {
+            assert_eq!(occurrences(&finder, hay), truth(&anchors, hay));
         }
     }
 
