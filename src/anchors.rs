@@ -178,15 +178,18 @@ impl AnchorFinder {
             let Some(start) = at.checked_add_signed(owner.delta) else {
                 continue;
             };
-            // Anchors are short: a byte loop beats a call to `memcmp`.
-            let before = &owner.before;
-            if hay.len() >= start + before.len()
-                && before.iter().zip(&hay[start..]).all(|(a, b)| a == b)
-            {
+            if is_at(hay, start, &owner.before) {
                 found(owner.anchor, start);
             }
         }
     }
+}
+
+/// Whether `literal` occurs in `hay` at `at` (an anchor or a part of one).
+#[inline]
+pub(crate) fn is_at(hay: &[u8], at: usize, literal: &[u8]) -> bool {
+    // Anchors are short: a byte loop beats a call to `memcmp`.
+    hay.len() >= at + literal.len() && literal.iter().zip(&hay[at..]).all(|(a, b)| a == b)
 }
 
 /// An anchor that may sit around a window's occurrence.

@@ -20,7 +20,7 @@ use regex_automata::util::{primitives::StateID, start};
 use regex_automata::{meta, Anchored, Input as RInput};
 use regex_syntax::hir::{Hir, HirKind};
 
-use crate::anchors::{AnchorFinder, EMBEDDED_PLAN};
+use crate::anchors::{is_at, AnchorFinder, EMBEDDED_PLAN};
 use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
 use crate::error::{Error, Result};
 use crate::gates::{
@@ -872,10 +872,7 @@ impl AnchoredDfa {
         let mut from = pos;
         if let Some(skip) = skip {
             if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
-                // Anchors are short: a byte loop beats a call to `memcmp`.
-                let there = hay.len() >= pos + skip.literal.len()
-                    && skip.literal.iter().zip(&hay[pos..]).all(|(a, b)| a == b);
-                if there {
+                if is_at(hay, pos, &skip.literal) {
                     sid = after;
                     from = pos + skip.literal.len();
                 }
