@@ -53,8 +53,13 @@ pub enum CodeRef {
 impl CodeRef {
     /// The vendor of the code.
     pub fn vendor(&self, catalog: &Catalog) -> VendorId {
+        self.vendor_by(|id| catalog.entry(id).vendor)
+    }
+
+    /// The vendor of the code, with `of_entry` telling a catalog entry's vendor.
+    fn vendor_by(&self, of_entry: impl Fn(EntryId) -> VendorId) -> VendorId {
         match self {
-            CodeRef::Known(id) => catalog.entry(*id).vendor,
+            CodeRef::Known(id) => of_entry(*id),
             CodeRef::Attributed { vendor, .. } | CodeRef::Unknown { vendor, .. } => *vendor,
         }
     }
@@ -661,10 +666,7 @@ impl<'c> Matcher<'c> {
         });
         // A fallback rule speaks only when no other rule of its vendor did, and a generic
         // type code gives way to a specific code of the same vendor.
-        let vendor = |code: &CodeRef| match code {
-            CodeRef::Known(id) => self.facts[*id as usize].vendor,
-            CodeRef::Attributed { vendor, .. } | CodeRef::Unknown { vendor, .. } => *vendor,
-        };
+        let vendor = |code: &CodeRef| code.vendor_by(|id| self.facts[id as usize].vendor);
         give_way(hits, vendors_seen, vendor, |h| rules[h.rule].fallback);
         give_way(hits, vendors_seen, vendor, |h| {
             h.code
