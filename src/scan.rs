@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, unbounded};
+use crossbeam_channel::bounded;
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
@@ -106,6 +106,14 @@ pub struct HitRecord {
 
 /// How much of a chunk is scanned before its lines are counted: well within a core's L2 cache.
 const CACHED_PIECE: usize = 256 << 10;
+
+/// A block of a stream in flight, with the scratch space and counts of the task scanning it.
+struct Slot {
+    block: Vec<u8>,
+    scratch: Scratch,
+    counts: Counts,
+    extent: Extent,
+}
 
 /// Runs scans with one matcher and one thread pool.
 pub struct Scanner<'c> {
@@ -205,40 +213,53 @@ impl<'c> Scanner<'c> {
     ) -> (Counts, Extent, Option<Error>) {
         let block = self.config.block_size.max(1);
         let in_flight = self.pool.current_num_threads() * 2 + 1;
-        let (free_tx, free_rx) = bounded::<Vec<u8>>(in_flight);
+        // Each slot carries a block and what scanning it needs: the search caches stay warm
+        // from block to block, and counts are merged once per slot at the end.
+        let (free_tx, free_rx) = bounded::<Slot>(in_flight);
         for _ in 0..in_flight {
-            let _ = free_tx.send(Vec::new());
+            let _ = free_tx.send(Slot {
+                block: Vec::new(),
+                scratch: Scratch::default(),
+                counts: self.new_counts(),
+                extent: Extent::default(),
+            });
         }
-        let (done_tx, done_rx) = unbounded::<(Counts, Extent)>();
         let mut lines = LineReader::new(reader, block);
         let mut failure = None;
         self.pool.in_place_scope(|scope| {
-            while let Ok(mut buf) = free_rx.recv() {
-                match lines.next_into(&mut buf, false) {
+            while let Ok(mut slot) = free_rx.recv() {
+                match lines.next_into(&mut slot.block, false) {
                     Ok(true) => {
-                        let (free_tx, done_tx) = (free_tx.clone(), done_tx.clone());
+                        let free_tx = free_tx.clone();
                         scope.spawn(move |_| {
-                            let mut counts = self.new_counts();
-                            let extent =
-                                self.scan_chunk(&buf, &mut Scratch::default(), &mut counts);
-                            let _ = done_tx.send((counts, extent));
-                            let _ = free_tx.send(buf);
+                            let Slot {
+                                block,
+                                scratch,
+                                counts,
+                                extent,
+                            } = &mut slot;
+                            *extent += self.scan_chunk(block, scratch, counts);
+                            let _ = free_tx.send(slot);
                         });
                     }
-                    Ok(false) => break,
+                    Ok(false) => {
+                        let _ = free_tx.send(slot);
+                        break;
+                    }
                     Err(e) => {
+                        let _ = free_tx.send(slot);
                         failure = Some(read_failure(name, lines.offset(), &e));
                         break;
                     }
                 }
             }
         });
-        drop(done_tx);
+        drop(free_tx);
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
-        for (c, e) in done_rx {
-            counts.merge(c);
-            extent += e;
+        for slot in free_rx.try_iter() {
+            counts.merge(slot.counts);
+            extent += slot.extent;
         }
         (counts, extent, failure)
     }
