@@ -19,7 +19,7 @@ use crate::counts::{Counts, Extent, Summary, DEFAULT_UNKNOWN_CAP};
 use crate::error::{Error, Result};
 use crate::line_buffer::LineReader;
 use crate::rules::{CodeRef, Matcher, Scratch};
-use crate::source::{self, Input, MmapPolicy, Opened};
+use crate::source::{self, Content, Input, MmapPolicy, Opened};
 use crate::timestamp::{self, Granularity};
 
 /// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap, no
@@ -179,6 +179,22 @@ impl<'c> Scanner<'c> {
 
     /// Scans in-memory content, in parallel over newline-aligned chunks.
     pub fn scan_bytes(&self, data: &[u8]) -> (Counts, Extent) {
+        self.scan_chunks(data, |_| {})
+    }
+
+    /// Scans an opened file's content like [`Scanner::scan_bytes`], releasing each chunk of a
+    /// memory map as soon as it is scanned (see [`Content::release`]).
+    pub fn scan_content(&self, content: &Content) -> (Counts, Extent) {
+        self.scan_chunks(content, |range| content.release(range))
+    }
+
+    /// Scans `data` in parallel over newline-aligned chunks, calling `done` with each chunk's
+    /// range once it is scanned.
+    fn scan_chunks(
+        &self,
+        data: &[u8],
+        done: impl Fn(std::ops::Range<usize>) + Sync,
+    ) -> (Counts, Extent) {
         let chunks = chunk::newline_aligned(data, self.config.chunk_size);
         self.pool.install(|| {
             chunks
@@ -186,7 +202,8 @@ impl<'c> Scanner<'c> {
                 .fold(
                     || (self.new_counts(), Extent::default(), Scratch::default()),
                     |(mut counts, mut extent, mut scratch), range| {
-                        extent += self.scan_chunk(&data[range], &mut scratch, &mut counts);
+                        extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                        done(range);
                         (counts, extent, scratch)
                     },
                 )
@@ -336,7 +353,7 @@ impl<'c> Scanner<'c> {
                 }
             }
             Ok(Opened::Bytes(content)) => {
-                let (c, e) = self.scan_bytes(&content);
+                let (c, e) = self.scan_content(&content);
                 (c, e, content.last().copied(), None)
             }
             Ok(Opened::Stream(mut reader)) => {

@@ -99,6 +99,39 @@ impl std::ops::Deref for Content {
     }
 }
 
+impl Content {
+    /// Lets the OS drop the page mappings of `range` of a memory map, which the caller will
+    /// not read again (a later read maps the pages again, so nothing is lost). Does nothing
+    /// for owned bytes.
+    ///
+    /// Why: unmapping a map costs time per mapped page (about 55 ms for 1 GiB), spent
+    /// serially after the scan when the whole map is dropped; released chunk by chunk, the
+    /// same work is shared by the scanning threads. Only the pages wholly inside `range` are
+    /// released, so that a neighbouring chunk still being scanned keeps its pages.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        #[cfg(target_os = "linux")]
+        if let Content::Mapped(map) = self {
+            let page = rustix::param::page_size();
+            let start = range.start.next_multiple_of(page);
+            let end = range.end.min(map.len()) / page * page;
+            if start < end {
+                // SAFETY: the map is a read-only mapping of a file (`MAP_SHARED`): dropping
+                // its page mappings discards nothing, and a later read maps the same bytes
+                // again from the page cache. The range is within the map and page-aligned.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = range;
+    }
+}
+
 /// What the first bytes of an input say it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -695,6 +728,21 @@ mod tests {
         let opened = open(&input, MmapPolicy::Auto).unwrap();
         assert!(matches!(opened, Opened::Stream(_)));
         assert_eq!(read_all(opened).unwrap(), data);
+    }
+
+    #[test]
+    fn released_parts_of_a_map_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = LOG.repeat((SMALL_FILE as usize / LOG.len()) + 1);
+        let input = file_with(&dir, "big.log", &data);
+        let Ok(Opened::Bytes(content)) = open(&input, MmapPolicy::Always) else {
+            panic!("a large file must be mapped");
+        };
+        // Unaligned ranges, the whole map, a range past its end, an empty one.
+        for range in [10_001..700_003, 0..data.len(), 900_000..usize::MAX, 5..5] {
+            content.release(range);
+            assert!(*content == *data);
+        }
     }
 
     #[test]
