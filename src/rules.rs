@@ -11,6 +11,8 @@
 //! checked first, and its regex is tried only where those substrings place a match; a small
 //! DFA walks from the anchor to find where a match ends, and no capture search is needed when
 //! the code's bytes place it in that span; rules that share an envelope share its answer.
+//! Lines with anchors are gathered in batches and confirmed grouped by the rules they trigger,
+//! one kind of line after another, then reported in input order.
 
 use memchr::{memchr, memrchr};
 use regex_automata::dfa::{dense, Automaton, StartKind};
@@ -122,6 +124,48 @@ pub struct Scratch {
     folded: FoldedLine,
     /// Per site finder: the current line's sites, once found.
     sites: Vec<(bool, Vec<usize>)>,
+    /// The lines with anchors found and not yet confirmed.
+    batch: Batch,
+}
+
+/// How many lines with anchors are gathered before they are confirmed.
+const BATCH_LINES: usize = 1024;
+
+/// Lines with anchors, gathered to be confirmed together (see [`Matcher::find_lines`]).
+#[derive(Debug, Default)]
+struct Batch {
+    /// In input order.
+    lines: Vec<PendingLine>,
+    /// (rule, position in the line, anchor literal) of every anchor occurrence of the lines.
+    at: Vec<(usize, usize, usize)>,
+    /// (rules triggered, line index): the order in which the lines are confirmed.
+    order: Vec<(u64, u32)>,
+    /// The hits of the lines.
+    hits: Vec<Hit>,
+}
+
+/// A line with anchors, waiting to be confirmed.
+#[derive(Debug)]
+struct PendingLine {
+    start: usize,
+    /// The offset of its newline (or the haystack's end).
+    nl: usize,
+    /// The rules its anchors trigger, as a set (rules past the 63rd share the last bit).
+    rules: u64,
+    /// Its anchor occurrences in [`Batch::at`].
+    at: std::ops::Range<usize>,
+    /// Its hits in [`Batch::hits`], once confirmed.
+    hits: std::ops::Range<usize>,
+}
+
+/// Where the line that starts at `start` and ends at the newline at `nl` ends, without a `\r`
+/// before the newline.
+fn line_end(hay: &[u8], start: usize, nl: usize) -> usize {
+    if nl > start && hay[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    }
 }
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
@@ -377,18 +421,32 @@ impl<'c> Matcher<'c> {
         scratch
             .sites
             .resize_with(self.sites.len(), Default::default);
+        scratch.batch.lines.clear();
+        scratch.batch.at.clear();
         // One pass of the searcher over the whole haystack, resumed after each window it
         // finds: the search that passes the end of a line yields a window of a later line.
-        // The current line, once an anchor is found in it: (start, end at its newline).
-        let mut line: Option<(usize, usize)> = None;
+        // The current line, once an anchor is found in it: (start, end at its newline, the
+        // rules its anchors trigger as a set).
+        let mut line: Option<(usize, usize, u64)> = None;
         // Where the line of the next anchor found begins, at the earliest.
         let mut pos = 0;
         let mut from = 0;
         loop {
             let next = self.anchors.next(hay, from);
-            if let Some((start, nl)) = line {
+            if let Some((start, nl, rules)) = line {
                 if next.is_none_or(|(at, _)| at >= nl) {
-                    self.finish_line(hay, start, nl, scratch, &mut sink);
+                    let batch = &mut scratch.batch;
+                    let at_start = batch.lines.last().map_or(0, |l| l.at.end);
+                    batch.lines.push(PendingLine {
+                        start,
+                        nl,
+                        rules,
+                        at: at_start..batch.at.len(),
+                        hits: 0..0,
+                    });
+                    if batch.lines.len() >= BATCH_LINES {
+                        self.confirm_batch(hay, scratch, &mut sink);
+                    }
                     line = None;
                     pos = nl + 1;
                 }
@@ -398,42 +456,76 @@ impl<'c> Matcher<'c> {
             self.anchors.anchors_at(hay, at, window, |literal, a| {
                 // Anchors hold no newline: an anchor found before the current line's end
                 // is in that line, and the first one after it begins a new line.
-                let (start, _) = *line.get_or_insert_with(|| {
+                let (start, _, rules) = line.get_or_insert_with(|| {
                     let start = memrchr(b'\n', &hay[pos..a]).map_or(pos, |i| pos + i + 1);
                     let nl = memchr(b'\n', &hay[a..]).map_or(hay.len(), |i| a + i);
-                    (start, nl)
+                    (start, nl, 0)
                 });
                 for &ri in &self.anchor_rules[literal] {
-                    if !scratch.triggered[ri] {
-                        scratch.triggered[ri] = true;
-                        scratch.fired.push(ri);
-                    }
-                    scratch.at.push((ri, a - start, literal));
+                    *rules |= 1 << ri.min(63);
+                    scratch.batch.at.push((ri, a - *start, literal));
                 }
             });
         }
+        self.confirm_batch(hay, scratch, &mut sink);
     }
 
-    /// Confirms the triggered rules on the line `hay[start..nl]`, reports its hits, and
-    /// resets the triggers.
-    fn finish_line<F>(
-        &self,
-        hay: &[u8],
-        start: usize,
-        nl: usize,
-        scratch: &mut Scratch,
-        sink: &mut F,
-    ) where
+    /// Confirms the lines of the batch, grouped by the rules they triggered, and reports
+    /// their hits in input order.
+    ///
+    /// Why grouped: lines of one kind (Akamai JSON, WSO2 carbon lines, Okta exceptions) take
+    /// the same path through the rules, the same DFAs and envelopes; taken one kind after
+    /// another rather than in the log's mixed order, they run faster (the branch predictor
+    /// and the caches see one kind at a time).
+    fn confirm_batch<F>(&self, hay: &[u8], scratch: &mut Scratch, sink: &mut F)
+    where
         F: FnMut(&LineHits<'_>),
     {
-        let end = if nl > start && hay[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        };
+        let mut batch = std::mem::take(&mut scratch.batch);
+        batch.order.clear();
+        batch.order.extend(
+            batch
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.rules, i as u32)),
+        );
+        batch.order.sort_unstable();
+        batch.hits.clear();
+        for &(_, i) in &batch.order {
+            let l = &mut batch.lines[i as usize];
+            for &(ri, at, literal) in &batch.at[l.at.clone()] {
+                if !scratch.triggered[ri] {
+                    scratch.triggered[ri] = true;
+                    scratch.fired.push(ri);
+                }
+                scratch.at.push((ri, at, literal));
+            }
+            self.finish_line(hay, l.start, l.nl, scratch);
+            let first = batch.hits.len();
+            batch.hits.append(&mut scratch.hits);
+            l.hits = first..batch.hits.len();
+        }
+        for l in &batch.lines {
+            if !l.hits.is_empty() {
+                sink(&LineHits {
+                    start: l.start,
+                    end: line_end(hay, l.start, l.nl),
+                    hits: &batch.hits[l.hits.clone()],
+                });
+            }
+        }
+        batch.lines.clear();
+        batch.at.clear();
+        scratch.batch = batch;
+    }
+
+    /// Confirms the triggered rules on the line `hay[start..nl]`, leaves its hits in
+    /// `scratch.hits`, and resets the triggers.
+    fn finish_line(&self, hay: &[u8], start: usize, nl: usize, scratch: &mut Scratch) {
         // Rules are tried in the catalog's order, whatever the order of their anchors.
         scratch.fired.sort_unstable();
-        self.line_hits(hay, start, end, scratch);
+        self.line_hits(hay, start, line_end(hay, start, nl), scratch);
         for &ri in &scratch.fired {
             scratch.triggered[ri] = false;
         }
@@ -445,13 +537,6 @@ impl<'c> Matcher<'c> {
             .for_each(|(found, _)| *found = false);
         scratch.folded.reset();
         scratch.at.clear();
-        if !scratch.hits.is_empty() {
-            sink(&LineHits {
-                start,
-                end,
-                hits: &scratch.hits,
-            });
-        }
     }
 
     /// Fills `scratch.hits` with the resolved hits of the line `hay[start..end]`, trying the
@@ -1575,5 +1660,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn lines_confirmed_in_batches_report_what_lines_taken_one_by_one_do() {
+        let cat = Catalog::embedded().unwrap();
+        let matcher = Matcher::new(&cat, None).unwrap();
+        let mut hay = Vec::new();
+        for _ in 0..8 {
+            for name in ["akamai", "idaas", "mixed", "okta", "stormpath", "wso2"] {
+                let path = format!("{}/sample-logs/{name}.log", env!("CARGO_MANIFEST_DIR"));
+                hay.extend(std::fs::read(path).unwrap());
+            }
+        }
+        let mut scratch = Scratch::default();
+        let mut whole = Vec::new();
+        matcher.find_lines(&hay, &mut scratch, |l| {
+            whole.push((l.start, l.end, l.hits.to_vec()));
+        });
+        let mut one_by_one = Vec::new();
+        let mut start = 0;
+        for line in hay.split_inclusive(|&b| b == b'\n') {
+            matcher.find_lines(line, &mut scratch, |l| {
+                let shift = |h: &Hit| Hit {
+                    offset: h.offset + start,
+                    matched: h.matched.start + start..h.matched.end + start,
+                    ..h.clone()
+                };
+                one_by_one.push((
+                    l.start + start,
+                    l.end + start,
+                    l.hits.iter().map(shift).collect(),
+                ));
+            });
+            start += line.len();
+        }
+        // More lines with hits than one batch holds, so that batches follow one another.
+        assert!(whole.len() > 2 * BATCH_LINES, "{} lines", whole.len());
+        assert_eq!(whole, one_by_one);
     }
 }
