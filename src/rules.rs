@@ -138,10 +138,58 @@ struct Batch {
     lines: Vec<PendingLine>,
     /// (rule, position in the line, anchor literal) of every anchor occurrence of the lines.
     at: Vec<(usize, usize, usize)>,
-    /// (rules triggered, line index): the order in which the lines are confirmed.
-    order: Vec<(u64, u32)>,
+    /// The distinct sets of rules triggered by the lines (their kinds), with how many lines
+    /// have each, then where each kind's lines begin in `order`.
+    kinds: Vec<(u64, u32)>,
+    /// Per line: the index of its kind in `kinds`.
+    kind_of: Vec<u32>,
+    /// Line indexes, kind by kind: the order in which the lines are confirmed.
+    order: Vec<u32>,
     /// The hits of the lines.
     hits: Vec<Hit>,
+}
+
+impl Batch {
+    /// Fills `order` with the indexes of the lines grouped by kind, each kind's lines in input
+    /// order (a counting sort: a batch holds few kinds, and a comparison sort of the lines
+    /// cost more than confirming some of them).
+    fn group_by_kind(&mut self) {
+        let Batch {
+            lines,
+            kinds,
+            kind_of,
+            order,
+            ..
+        } = self;
+        kinds.clear();
+        kind_of.clear();
+        let mut last = 0;
+        for l in lines.iter() {
+            // Lines of one kind tend to come together: the last kind is tried first.
+            if kinds.get(last).is_none_or(|&(rules, _)| rules != l.rules) {
+                last = match kinds.iter().position(|&(rules, _)| rules == l.rules) {
+                    Some(k) => k,
+                    None => {
+                        kinds.push((l.rules, 0));
+                        kinds.len() - 1
+                    }
+                };
+            }
+            kinds[last].1 += 1;
+            kind_of.push(last as u32);
+        }
+        let mut begin = 0;
+        for (_, n) in kinds.iter_mut() {
+            (begin, *n) = (begin + *n, begin);
+        }
+        order.clear();
+        order.resize(lines.len(), 0);
+        for (i, &k) in kind_of.iter().enumerate() {
+            let slot = &mut kinds[k as usize].1;
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
 }
 
 /// A line with anchors, waiting to be confirmed.
@@ -482,17 +530,9 @@ impl<'c> Matcher<'c> {
         F: FnMut(&LineHits<'_>),
     {
         let mut batch = std::mem::take(&mut scratch.batch);
-        batch.order.clear();
-        batch.order.extend(
-            batch
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.rules, i as u32)),
-        );
-        batch.order.sort_unstable();
+        batch.group_by_kind();
         batch.hits.clear();
-        for &(_, i) in &batch.order {
+        for &i in &batch.order {
             let l = &mut batch.lines[i as usize];
             for &(ri, at, literal) in &batch.at[l.at.clone()] {
                 if !scratch.triggered[ri] {
@@ -968,7 +1008,9 @@ impl AnchoredDfa {
         let mut end = None;
         // Matches are reported one byte late: entering a match state at `i` ends one at `i`.
         for (i, &b) in hay[from..].iter().enumerate() {
-            sid = dfa.next_state(sid, b);
+            // SAFETY: `sid` is a start state of this DFA or a state its transitions led to
+            // (a walk stops at a dead or quit state), so it is a valid state of this DFA.
+            sid = unsafe { dfa.next_state_unchecked(sid, b) };
             if dfa.is_special_state(sid) {
                 if dfa.is_match_state(sid) {
                     end = Some(from + i);
@@ -1698,5 +1740,28 @@ mod tests {
         // More lines with hits than one batch holds, so that batches follow one another.
         assert!(whole.len() > 2 * BATCH_LINES, "{} lines", whole.len());
         assert_eq!(whole, one_by_one);
+    }
+
+    #[test]
+    fn a_batch_is_grouped_by_kind_with_each_kind_in_input_order() {
+        let kinds = [5u64, 1, 5, 3, 1, 1, 9, 5, 3];
+        let mut batch = Batch::default();
+        for (i, &rules) in kinds.iter().enumerate() {
+            batch.lines.push(PendingLine {
+                start: i,
+                nl: i,
+                rules,
+                at: 0..0,
+                hits: 0..0,
+            });
+        }
+        batch.group_by_kind();
+        let order: Vec<u32> = batch.order.clone();
+        // Kinds in the order they first occur, each one's lines in input order.
+        assert_eq!(order, [0, 2, 7, 1, 4, 5, 3, 8, 6]);
+        // Recycled: a second, smaller batch leaves nothing of the first behind.
+        batch.lines.truncate(2);
+        batch.group_by_kind();
+        assert_eq!(batch.order, [0, 1]);
     }
 }
