@@ -785,3 +785,53 @@ fn file_truncated_while_scanned_with_default_mmap_auto_does_not_kill_the_process
 fn file_truncated_while_scanned_with_mmap_never_does_not_kill_the_process() {
     truncate_while_scanning(&["--mmap", "never"]);
 }
+
+/// The scheduling policy of each thread of process `pid`: field 41 of `/proc/PID/task/TID/stat`.
+#[cfg(target_os = "linux")]
+fn thread_policies(pid: u32) -> Vec<u32> {
+    let mut policies = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+        // The command name, in parentheses, may hold spaces: count fields after it.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let policy = after_name.split(' ').nth(41 - 3).unwrap();
+        policies.push(policy.parse().unwrap());
+    }
+    policies
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
+    const SCHED_BATCH: u32 = 3;
+    let bin = assert_cmd::cargo::cargo_bin("errscan");
+    let mut child = std::process::Command::new(bin)
+        .args(["scan", "-f", "csv", "-j", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"x Okta E0000011 (Invalid token provided)\n")
+        .unwrap();
+    // The pool's two workers and the reader, once started.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let policies = loop {
+        let policies = thread_policies(child.id());
+        if policies.len() >= 3 || Instant::now() > deadline {
+            break policies;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("E0000011"));
+    assert!(policies.len() >= 3, "threads: {policies:?}");
+    assert!(
+        policies.iter().all(|&p| p == SCHED_BATCH),
+        "policies: {policies:?}"
+    );
+}
