@@ -1,8 +1,9 @@
-//! Opening inputs: a memory map for files that are safe to map, a reader otherwise, standard
-//! input and FIFOs as streams. What an input holds is told by its first bytes, never by its
-//! name: gzip, zstd and bzip2 data is decompressed as it is read, and UTF-16 text with a byte
-//! order mark is transcoded to UTF-8. Device files are refused. This module holds the crate's
-//! only `unsafe`.
+//! Opening inputs: a memory map for files that are safe to map, a reader otherwise, pipes and
+//! FIFOs as streams (standard input too, unless a regular file is redirected to it). What an
+//! input holds is told by its first bytes, never by its name: gzip, zstd and bzip2 data is
+//! decompressed as it is read, and UTF-16 text with a byte order mark is transcoded to UTF-8.
+//! Device files are refused. Mapping and releasing a map are `unsafe`; the safety conditions
+//! are stated where they are met.
 
 use std::fs::{File, Metadata};
 use std::io::{self, BufRead, BufReader, Cursor, Read};
@@ -179,7 +180,9 @@ fn sniff(head: &[u8]) -> Kind {
 ///
 /// Plain regular files of 1 MiB or more are mapped when `policy` allows it, smaller ones are
 /// read into memory, the others are streamed; every regular file is read up to the size it had
-/// when it was opened. Standard input, FIFOs and `/dev/stdin` are streamed. Compressed data
+/// when it was opened. Standard input is opened the same way when a regular file is redirected
+/// to it and read from its start (`errscan scan < big.log`); otherwise standard input, FIFOs
+/// and `/dev/stdin` on a pipe or terminal are streamed. Compressed data
 /// (gzip, zstd, bzip2, also as multi-member files) and UTF-16 with a byte order mark are
 /// recognised by their first bytes and streamed decoded, so memory stays bounded.
 ///
@@ -189,12 +192,7 @@ fn sniff(head: &[u8]) -> Kind {
 /// decoded; the error names the path.
 pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
     match input {
-        Input::Stdin => {
-            let stdin = io::stdin();
-            widen_pipe(&stdin);
-            stream(stdin)
-        }
-        .map_err(|cause| Error::Input {
+        Input::Stdin => open_stdin(policy).map_err(|cause| Error::Input {
             path: input.name(),
             cause,
         }),
@@ -219,6 +217,41 @@ fn open_path(path: &Path, policy: MmapPolicy) -> io::Result<Opened> {
         widen_pipe(&file);
         return stream(file);
     }
+    open_regular(file, &meta, policy)
+}
+
+/// Standard input: a regular file redirected to it is opened like a file named on the command
+/// line, so that `errscan scan < big.log` is mapped like `errscan scan big.log`; anything else
+/// (a pipe, a terminal, a file read from elsewhere than its start) is streamed.
+fn open_stdin(policy: MmapPolicy) -> io::Result<Opened> {
+    let stdin = io::stdin();
+    if let Some((file, meta)) = redirected_file(&stdin) {
+        return open_regular(file, &meta, policy);
+    }
+    widen_pipe(&stdin);
+    stream(stdin)
+}
+
+/// The regular file standard input reads, when it is at its start. At another offset
+/// (`(head -n 1; errscan scan) < log` leaves it after the first line) only the rest is
+/// standard input's, and a stream reads exactly that.
+#[cfg(unix)]
+fn redirected_file(stdin: &io::Stdin) -> Option<(File, Metadata)> {
+    use std::io::Seek;
+    use std::os::fd::AsFd;
+    let mut file = File::from(stdin.as_fd().try_clone_to_owned().ok()?);
+    let meta = file.metadata().ok()?;
+    (meta.is_file() && file.stream_position().ok()? == 0).then_some((file, meta))
+}
+
+#[cfg(not(unix))]
+fn redirected_file(_: &io::Stdin) -> Option<(File, Metadata)> {
+    None
+}
+
+/// A regular file opened at its start, with its metadata at opening: read into memory when
+/// small, mapped when `policy` allows, else streamed; decoded when its first bytes say so.
+fn open_regular(file: File, meta: &Metadata, policy: MmapPolicy) -> io::Result<Opened> {
     let len = meta.len();
     let mut reader = AtOpen { file, len, read: 0 };
     let head = read_head(&mut reader)?;
@@ -236,7 +269,7 @@ fn open_path(path: &Path, policy: MmapPolicy) -> io::Result<Opened> {
             Err(e) => Opened::Stream(Box::new(Cursor::new(buf).chain(FailOnce(Some(e))))),
         });
     }
-    if should_map(policy, &meta) {
+    if should_map(policy, meta) {
         if let Some(map) = map(&reader.file, len) {
             return Ok(Opened::Bytes(Content::Mapped(map)));
         }

@@ -835,3 +835,51 @@ fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
         "policies: {policies:?}"
     );
 }
+
+/// Runs `errscan scan -f csv ARGS` with `file` as standard input, asserting a clean exit.
+fn scan_redirected(args: &[&str], file: File) -> Counts {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("errscan"))
+        .args(["scan", "-f", "csv"])
+        .args(args)
+        .stdin(file)
+        .output()
+        .unwrap();
+    let run = finish(out);
+    assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+    run.counts
+}
+
+#[test]
+fn a_file_redirected_to_stdin_is_read_from_where_stdin_stands() {
+    use std::io::{Seek, SeekFrom};
+    // Large and quiet enough to be mapped under `auto`, like the same file named as a path.
+    let blocks = 12_000;
+    let data = log(blocks);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "old.log", &data);
+    File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let one = baseline(1);
+    for policy in ["auto", "always", "never"] {
+        let counts = scan_redirected(&["--mmap", policy], File::open(&path).unwrap());
+        assert_eq!(counts, times(&one, blocks as u64), "--mmap {policy}");
+    }
+    // Standard input left past its first blocks (`(head -c N; errscan scan) < log`) holds only
+    // the rest of the file, and only the rest is counted.
+    let skipped = 2_500;
+    for policy in ["auto", "always", "never"] {
+        let mut file = File::open(&path).unwrap();
+        file.seek(SeekFrom::Start(log(skipped).len() as u64))
+            .unwrap();
+        let counts = scan_redirected(&["--mmap", policy], file);
+        assert_eq!(
+            counts,
+            times(&one, (blocks - skipped) as u64),
+            "--mmap {policy}"
+        );
+    }
+}
