@@ -301,21 +301,26 @@ fn utf16_with_bom_gives_the_same_counts() {
     assert_eq!(scan_ok([no_bom], None), Counts::new());
 }
 
-#[test]
-fn large_file_counts_match_under_every_mmap_policy() {
-    // Over the 1 MiB below which files are read into memory, and quiet for an hour, so that
-    // `auto` maps it too.
-    let blocks = 12_000;
+/// `log(blocks)` written to `dir/old.log` and dated an hour back: over the 1 MiB below which
+/// files are read into memory (for 12,000 blocks) and quiet, so that `--mmap auto` maps it.
+fn mappable_log(dir: &Path, blocks: usize) -> PathBuf {
     let data = log(blocks);
     assert!(data.len() > 2 << 20);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "old.log", &data);
+    let path = write(dir, "old.log", &data);
     File::options()
         .write(true)
         .open(&path)
         .unwrap()
         .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
         .unwrap();
+    path
+}
+
+#[test]
+fn large_file_counts_match_under_every_mmap_policy() {
+    let blocks = 12_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = mappable_log(dir.path(), blocks);
     let expected = times(&baseline(1), blocks as u64);
     for policy in ["auto", "always", "never"] {
         let args = [OsString::from("--mmap"), policy.into(), path.clone().into()];
@@ -852,17 +857,9 @@ fn scan_redirected(args: &[&str], file: File) -> Counts {
 #[test]
 fn a_file_redirected_to_stdin_is_read_from_where_stdin_stands() {
     use std::io::{Seek, SeekFrom};
-    // Large and quiet enough to be mapped under `auto`, like the same file named as a path.
     let blocks = 12_000;
-    let data = log(blocks);
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "old.log", &data);
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
+    let path = mappable_log(dir.path(), blocks);
     let one = baseline(1);
     for policy in ["auto", "always", "never"] {
         let counts = scan_redirected(&["--mmap", policy], File::open(&path).unwrap());
