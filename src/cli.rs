@@ -166,7 +166,8 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 
     /// Do not show a progress bar. By default one is drawn on stderr when stderr is a terminal
-    /// and the inputs are larger than 8 MB (never when stderr is piped).
+    /// and the inputs are regular files larger than 8 MB in all (never when stderr is piped;
+    /// compressed files count by their size on disk).
     #[arg(long)]
     pub no_progress: bool,
 
@@ -492,7 +493,8 @@ fn write_output(
 }
 
 /// A progress bar on stderr, for a terminal and inputs of more than a few MB whose size is
-/// known; `None` otherwise. The bar is fed by the scanner's byte counter.
+/// known; `None` otherwise. The bar is fed by the scanner's count of input bytes taken in,
+/// which for a compressed file are its compressed bytes, like its size.
 fn progress_bar(
     inputs: &[Input],
     disabled: bool,
@@ -502,12 +504,19 @@ fn progress_bar(
     if disabled || !std::io::stderr().is_terminal() {
         return None;
     }
+    // The total is known for regular files only (named, or redirected to standard input);
+    // a pipe among the inputs leaves nothing to measure against.
     let mut total = 0u64;
     for input in inputs {
-        match input {
-            Input::Stdin => return None,
-            Input::Path(p) => total += std::fs::metadata(p).map_or(0, |m| m.len()),
-        }
+        total += match input {
+            Input::Stdin => source::stdin_file_size()?,
+            Input::Path(p) => match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => m.len(),
+                Ok(_) => return None,
+                // Reported when it is opened.
+                Err(_) => 0,
+            },
+        };
     }
     if total < MIN_BYTES {
         return None;

@@ -42,7 +42,9 @@ pub struct ScanConfig {
     pub per_input: bool,
     /// Distinct unknown codes kept before the rest are folded.
     pub unknown_cap: usize,
-    /// Bytes scanned so far, for a progress display.
+    /// Input bytes, as stored, taken in so far, for a progress display: content held in
+    /// memory as it is scanned, inputs streamed by [`Scanner::scan_inputs`] as they are read
+    /// (compressed ones before decompression), so that the count ends at the inputs' size.
     pub progress: Option<Arc<AtomicU64>>,
 }
 
@@ -168,9 +170,6 @@ impl<'c> Scanner<'c> {
             });
             newlines += bytecount::count(piece, b'\n') as u64;
         }
-        if let Some(p) = &self.config.progress {
-            p.fetch_add(data.len() as u64, Ordering::Relaxed);
-        }
         Extent {
             bytes: data.len() as u64,
             newlines,
@@ -203,6 +202,9 @@ impl<'c> Scanner<'c> {
                     || (self.new_counts(), Extent::default(), Scratch::default()),
                     |(mut counts, mut extent, mut scratch), range| {
                         extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                        if let Some(p) = &self.config.progress {
+                            p.fetch_add(range.len() as u64, Ordering::Relaxed);
+                        }
                         done(range);
                         (counts, extent, scratch)
                     },
@@ -345,27 +347,28 @@ impl<'c> Scanner<'c> {
     /// pool jobs free could deadlock); otherwise scan the blocks inline.
     fn scan_input(&self, input: &Input, pipelined: bool) -> InputResult {
         let name = input.name();
-        let (counts, extent, last_byte, error) = match source::open(input, self.config.mmap) {
-            Err(e) => {
-                return InputResult {
-                    scanned: None,
-                    errors: vec![e.to_string()],
+        let (counts, extent, last_byte, error) =
+            match source::open_metered(input, self.config.mmap, self.config.progress.clone()) {
+                Err(e) => {
+                    return InputResult {
+                        scanned: None,
+                        errors: vec![e.to_string()],
+                    }
                 }
-            }
-            Ok(Opened::Bytes(content)) => {
-                let (c, e) = self.scan_content(&content);
-                (c, e, content.last().copied(), None)
-            }
-            Ok(Opened::Stream(mut reader)) => {
-                let mut tail = LastByte::new(&mut reader);
-                let (c, e, err) = if pipelined {
-                    self.scan_stream(&mut tail, &name)
-                } else {
-                    self.scan_stream_inline(&mut tail, &name)
-                };
-                (c, e, tail.last, err)
-            }
-        };
+                Ok(Opened::Bytes(content)) => {
+                    let (c, e) = self.scan_content(&content);
+                    (c, e, content.last().copied(), None)
+                }
+                Ok(Opened::Stream(mut reader)) => {
+                    let mut tail = LastByte::new(&mut reader);
+                    let (c, e, err) = if pipelined {
+                        self.scan_stream(&mut tail, &name)
+                    } else {
+                        self.scan_stream_inline(&mut tail, &name)
+                    };
+                    (c, e, tail.last, err)
+                }
+            };
         InputResult {
             scanned: Some((counts, extent, last_byte)),
             errors: error.map(|e| e.to_string()).into_iter().collect(),
@@ -605,5 +608,51 @@ impl Read for LastByte<'_> {
             self.last = Some(buf[n - 1]);
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// The progress count ends at the inputs' size as stored, whatever way each was read:
+    /// mapped, read into memory, streamed, or decompressed.
+    #[test]
+    fn progress_ends_at_the_stored_size_of_the_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = b"2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided)\n";
+        let big = line.repeat(30_000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&big).unwrap();
+        let files = [
+            ("big.log", big.clone()),
+            ("small.log", line.repeat(3)),
+            ("big.log.gz", gz.finish().unwrap()),
+        ];
+        let mut inputs = Vec::new();
+        let mut stored = 0;
+        for (name, bytes) in &files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            inputs.push(Input::Path(path));
+            stored += bytes.len() as u64;
+        }
+        let cat = Catalog::embedded().unwrap();
+        for mmap in [MmapPolicy::Always, MmapPolicy::Never] {
+            let progress = Arc::new(AtomicU64::new(0));
+            let config = ScanConfig {
+                threads: 2,
+                chunk_size: 64 << 10,
+                block_size: 64 << 10,
+                mmap,
+                progress: Some(Arc::clone(&progress)),
+                ..ScanConfig::default()
+            };
+            let scanner = Scanner::new(Matcher::new(&cat, None).unwrap(), config).unwrap();
+            let report = scanner.scan_inputs(&inputs);
+            assert_eq!(report.summary.hits, 2 * 30_000 + 3, "{mmap:?}");
+            assert_eq!(progress.load(Ordering::Relaxed), stored, "{mmap:?}");
+        }
     }
 }

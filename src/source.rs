@@ -191,19 +191,40 @@ fn sniff(head: &[u8]) -> Kind {
 /// directory, a device or a socket, or when the first bytes of the input cannot be read or
 /// decoded; the error names the path.
 pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
+    open_metered(input, policy, None)
+}
+
+/// Opens an input like [`open`] and, when the input is streamed, adds to `meter` the bytes
+/// read from the file or pipe as they are read, before any decoding: the progress of a
+/// compressed file is measured against its size on disk. Content delivered whole
+/// ([`Opened::Bytes`]) is not metered here; its reader measures its progress.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_metered(input: &Input, policy: MmapPolicy, meter: Meter) -> Result<Opened> {
     match input {
-        Input::Stdin => open_stdin(policy).map_err(|cause| Error::Input {
+        Input::Stdin => open_stdin(policy, meter).map_err(|cause| Error::Input {
             path: input.name(),
             cause,
         }),
-        Input::Path(path) => open_path(path, policy).map_err(|cause| Error::Input {
+        Input::Path(path) => open_path(path, policy, meter).map_err(|cause| Error::Input {
             path: path.display().to_string(),
             cause,
         }),
     }
 }
 
-fn open_path(path: &Path, policy: MmapPolicy) -> io::Result<Opened> {
+/// A counter of bytes read, shared with whoever shows the progress, or none.
+pub type Meter = Option<Arc<AtomicU64>>;
+
+/// The size of the regular file redirected to standard input, when it is read from its start
+/// (`errscan scan < big.log`): what a progress display can measure against. `None` for a
+/// pipe, a terminal, or a file read from elsewhere than its start.
+pub fn stdin_file_size() -> Option<u64> {
+    redirected_file(&io::stdin()).map(|(_, meta)| meta.len())
+}
+
+fn open_path(path: &Path, policy: MmapPolicy, meter: Meter) -> io::Result<Opened> {
     // Look before opening: opening some devices has side effects (a watchdog starts its
     // timer, a tape rewinds), and opening a socket fails with an unhelpful message.
     let meta = std::fs::metadata(path).map_err(|e| dangling_link(path).unwrap_or(e))?;
@@ -215,21 +236,21 @@ fn open_path(path: &Path, policy: MmapPolicy) -> io::Result<Opened> {
     if !meta.is_file() {
         // A FIFO (or `/dev/stdin` on a terminal) has no size: stream it.
         widen_pipe(&file);
-        return stream(file);
+        return stream(file, meter);
     }
-    open_regular(file, &meta, policy)
+    open_regular(file, &meta, policy, meter)
 }
 
 /// Standard input: a regular file redirected to it is opened like a file named on the command
 /// line, so that `errscan scan < big.log` is mapped like `errscan scan big.log`; anything else
 /// (a pipe, a terminal, a file read from elsewhere than its start) is streamed.
-fn open_stdin(policy: MmapPolicy) -> io::Result<Opened> {
+fn open_stdin(policy: MmapPolicy, meter: Meter) -> io::Result<Opened> {
     let stdin = io::stdin();
     if let Some((file, meta)) = redirected_file(&stdin) {
-        return open_regular(file, &meta, policy);
+        return open_regular(file, &meta, policy, meter);
     }
     widen_pipe(&stdin);
-    stream(stdin)
+    stream(stdin, meter)
 }
 
 /// The regular file standard input reads, when it is at its start. At another offset
@@ -251,13 +272,18 @@ fn redirected_file(_: &io::Stdin) -> Option<(File, Metadata)> {
 
 /// A regular file opened at its start, with its metadata at opening: read into memory when
 /// small, mapped when `policy` allows, else streamed; decoded when its first bytes say so.
-fn open_regular(file: File, meta: &Metadata, policy: MmapPolicy) -> io::Result<Opened> {
+fn open_regular(
+    file: File,
+    meta: &Metadata,
+    policy: MmapPolicy,
+    meter: Meter,
+) -> io::Result<Opened> {
     let len = meta.len();
     let mut reader = AtOpen { file, len, read: 0 };
     let head = read_head(&mut reader)?;
     let kind = sniff(&head);
     if kind != Kind::Plain {
-        return decode(kind, head, reader);
+        return decode(kind, head, reader, meter);
     }
     if len < SMALL_FILE {
         let mut buf = Vec::with_capacity(len as usize + 1);
@@ -266,7 +292,10 @@ fn open_regular(file: File, meta: &Metadata, policy: MmapPolicy) -> io::Result<O
             Ok(_) => Opened::Bytes(Content::Owned(buf)),
             // Deliver what was read, then the error, so that the caller counts the first and
             // reports the second with its offset.
-            Err(e) => Opened::Stream(Box::new(Cursor::new(buf).chain(FailOnce(Some(e))))),
+            Err(e) => Opened::Stream(Box::new(Metered::new(
+                Cursor::new(buf).chain(FailOnce(Some(e))),
+                meter,
+            ))),
         });
     }
     if should_map(policy, meta) {
@@ -274,7 +303,7 @@ fn open_regular(file: File, meta: &Metadata, policy: MmapPolicy) -> io::Result<O
             return Ok(Opened::Bytes(Content::Mapped(map)));
         }
     }
-    Ok(Opened::Stream(Box::new(Cursor::new(head).chain(reader))))
+    decode(Kind::Plain, head, reader, meter)
 }
 
 /// Accepts regular files, FIFOs and standard input under a path name; refuses the rest.
@@ -372,14 +401,20 @@ fn widen_pipe(fd: impl std::os::fd::AsFd) {
 fn widen_pipe<T>(_: T) {}
 
 /// Streams a reader of unknown size, decoding it according to its first bytes.
-fn stream<R: Read + Send + 'static>(mut reader: R) -> io::Result<Opened> {
+fn stream<R: Read + Send + 'static>(mut reader: R, meter: Meter) -> io::Result<Opened> {
     let head = read_head(&mut reader)?;
-    decode(sniff(&head), head, reader)
+    decode(sniff(&head), head, reader, meter)
 }
 
-/// A stream of `head` followed by `rest`, decoded as `kind` says.
-fn decode<R: Read + Send + 'static>(kind: Kind, head: Vec<u8>, rest: R) -> io::Result<Opened> {
-    let source = Cursor::new(head).chain(rest);
+/// A stream of `head` followed by `rest`, decoded as `kind` says, its bytes (before decoding)
+/// added to `meter` as they are read.
+fn decode<R: Read + Send + 'static>(
+    kind: Kind,
+    head: Vec<u8>,
+    rest: R,
+    meter: Meter,
+) -> io::Result<Opened> {
+    let source = Metered::new(Cursor::new(head).chain(rest), meter);
     Ok(Opened::Stream(match kind {
         Kind::Plain => Box::new(source),
         Kind::Utf16 => Box::new(utf16_to_utf8(source)),
@@ -611,6 +646,28 @@ impl Read for AtOpen {
             ));
         }
         self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Adds the bytes read through it to a meter, when there is one.
+struct Metered<R> {
+    inner: R,
+    meter: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Metered<R> {
+    fn new(inner: R, meter: Meter) -> Metered<R> {
+        Metered { inner, meter }
+    }
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(meter) = &self.meter {
+            meter.fetch_add(n as u64, Ordering::Relaxed);
+        }
         Ok(n)
     }
 }
@@ -847,6 +904,35 @@ mod tests {
             if at == zst.len() - 1 {
                 assert!(got == data);
             }
+        }
+    }
+
+    #[test]
+    fn a_stream_is_metered_in_its_stored_bytes_and_content_in_memory_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = LOG.repeat(40_000);
+        let compressed = gzip(&text);
+        let cases = [
+            ("a.log.gz", compressed.clone(), compressed.len(), "stream"),
+            ("b.log", text.clone(), 0, "bytes"),
+            ("c.log", text.clone(), text.len(), "stream"),
+        ];
+        for (name, bytes, metered, shape) in cases {
+            let input = file_with(&dir, name, &bytes);
+            let policy = if name == "c.log" {
+                MmapPolicy::Never
+            } else {
+                MmapPolicy::Always
+            };
+            let meter = Arc::new(AtomicU64::new(0));
+            let opened = open_metered(&input, policy, Some(Arc::clone(&meter))).unwrap();
+            assert_eq!(
+                matches!(opened, Opened::Stream(_)),
+                shape == "stream",
+                "{name}"
+            );
+            assert_eq!(read_all(opened).unwrap(), text, "{name}");
+            assert_eq!(meter.load(Ordering::Relaxed), metered as u64, "{name}");
         }
     }
 
