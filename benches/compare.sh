@@ -37,26 +37,34 @@ hyperfine --warmup 1 --runs ${RUNS:-5} --export-markdown "$dir/timings.md" \
   -n 'errscan scan (mmap)' "$errscan scan -f csv --mmap always $log" \
   -n 'errscan scan -j1 (mmap)' "$errscan scan -f csv --mmap always -j1 $log" \
   -n 'cat | errscan scan (stdin)' "cat $log | $errscan scan -f csv" \
+  -n 'cat | bare pipe reader (nothing scanned)' "cat $log | python3 benches/drain_pipe.py" \
   -n 'errscan scan file.gz' "$errscan scan -f csv $log.gz" \
   -n 'zcat | errscan scan' "zcat $log.gz | $errscan scan -f csv" \
   -n 'zcat >/dev/null' "zcat $log.gz > /dev/null"
 cat "$dir/timings.md"
-# The machine's speed may drift between hyperfine's groups of runs: errscan and ripgrep once
-# more, alternately, INTERLEAVE times each (default 10), with the fastest and median times.
+# The machine's speed may drift between hyperfine's groups of runs: errscan (mapped file and
+# stdin), ripgrep and the bare pipe reader once more, in turn, INTERLEAVE times each (default
+# 10), with the fastest and median times and stdin's speed as a share of the mapped file's.
 times=$dir/interleaved
-rm -f "$times.rg" "$times.errscan"
+names=(rg errscan stdin drain)
+for name in "${names[@]}"; do rm -f "$times.$name"; done
 TIMEFORMAT=%R
 for _ in $(seq "${INTERLEAVE:-10}"); do
   { time eval "$rg_families" > /dev/null; } 2>> "$times.rg"
   { time $errscan scan -f csv --mmap always "$log" > /dev/null; } 2>> "$times.errscan"
+  { time cat "$log" | $errscan scan -f csv > /dev/null; } 2>> "$times.stdin"
+  { time cat "$log" | python3 benches/drain_pipe.py; } 2>> "$times.drain"
 done
-python3 - "$times.rg" "$times.errscan" <<'EOF'
+python3 - "$times" "${names[@]}" <<'EOF'
 import statistics, sys
-for path in sys.argv[1:]:
-    t = [float(line) for line in open(path)]
-    name = path.rsplit(".", 1)[1]
-    print(f"interleaved, {name}: fastest {min(t):.2f} s, median {statistics.median(t):.2f} s ({len(t)} runs)")
+median = {}
+for name in sys.argv[2:]:
+    t = [float(line) for line in open(f"{sys.argv[1]}.{name}")]
+    median[name] = statistics.median(t)
+    print(f"interleaved, {name}: fastest {min(t):.2f} s, median {median[name]:.2f} s ({len(t)} runs)")
+print(f"medians: errscan {median['errscan'] / median['rg']:.2f} times ripgrep's time; "
+      f"stdin at {100 * median['errscan'] / median['stdin']:.0f}% of the mapped file's speed")
 EOF
-rm -f "$times.rg" "$times.errscan"
+for name in "${names[@]}"; do rm -f "$times.$name"; done
 echo "peak memory, stdin:"
 /usr/bin/time -f '%M KB max RSS, %e s' sh -c "cat $log | $errscan scan -f csv > /dev/null"
