@@ -197,7 +197,7 @@ pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
 /// Opens an input like [`open`] and, when the input is streamed, adds to `meter` the bytes
 /// read from the file or pipe as they are read, before any decoding: the progress of a
 /// compressed file is measured against its size on disk. Content delivered whole
-/// ([`Opened::Bytes`]) is not metered here; its reader measures its progress.
+/// ([`Opened::Bytes`]) is not metered here: whoever scans it counts it as it goes.
 ///
 /// # Errors
 /// As [`open`].
@@ -653,7 +653,7 @@ impl Read for AtOpen {
 /// Adds the bytes read through it to a meter, when there is one.
 struct Metered<R> {
     inner: R,
-    meter: Option<Arc<AtomicU64>>,
+    meter: Meter,
 }
 
 impl<R: Read> Metered<R> {
