@@ -288,15 +288,12 @@ fn open_regular(
     if len < SMALL_FILE {
         let mut buf = Vec::with_capacity(len as usize + 1);
         buf.extend_from_slice(&head);
-        return Ok(match reader.read_to_end(&mut buf) {
-            Ok(_) => Opened::Bytes(Content::Owned(buf)),
+        return match reader.read_to_end(&mut buf) {
+            Ok(_) => Ok(Opened::Bytes(Content::Owned(buf))),
             // Deliver what was read, then the error, so that the caller counts the first and
             // reports the second with its offset.
-            Err(e) => Opened::Stream(Box::new(Metered::new(
-                Cursor::new(buf).chain(FailOnce(Some(e))),
-                meter,
-            ))),
-        });
+            Err(e) => decode(Kind::Plain, buf, FailOnce(Some(e)), meter),
+        };
     }
     if should_map(policy, meta) {
         if let Some(map) = map(&reader.file, len) {
@@ -414,7 +411,10 @@ fn decode<R: Read + Send + 'static>(
     rest: R,
     meter: Meter,
 ) -> io::Result<Opened> {
-    let source = Metered::new(Cursor::new(head).chain(rest), meter);
+    let source = Metered {
+        inner: Cursor::new(head).chain(rest),
+        meter,
+    };
     Ok(Opened::Stream(match kind {
         Kind::Plain => Box::new(source),
         Kind::Utf16 => Box::new(utf16_to_utf8(source)),
@@ -654,12 +654,6 @@ impl Read for AtOpen {
 struct Metered<R> {
     inner: R,
     meter: Meter,
-}
-
-impl<R: Read> Metered<R> {
-    fn new(inner: R, meter: Meter) -> Metered<R> {
-        Metered { inner, meter }
-    }
 }
 
 impl<R: Read> Read for Metered<R> {
