@@ -66,5 +66,29 @@ print(f"medians: errscan {median['errscan'] / median['rg']:.2f} times ripgrep's 
       f"stdin at {100 * median['errscan'] / median['stdin']:.0f}% of the mapped file's speed")
 EOF
 for name in "${names[@]}"; do rm -f "$times.$name"; done
+# Where stdin's CPU goes: each side of `cat | errscan` timed on its own, beside the scan of the
+# mapped file. On n cores the pipeline takes at least (errscan's CPU + cat's CPU) / n; the
+# mapped scan keeps every core busy (its CPU is close to n times its time), so stdin's speed as
+# a share of the mapped file's is at most mapped CPU / (errscan's + cat's CPU).
+cpu=$dir/cpu
+sides=(mapped stdin cat)
+for side in "${sides[@]}"; do rm -f "$cpu.$side"; done
+for _ in $(seq "${INTERLEAVE:-10}"); do
+  /usr/bin/time -a -o "$cpu.mapped" -f '%U %S' $errscan scan -f csv --mmap always "$log" > /dev/null
+  /usr/bin/time -a -o "$cpu.cat" -f '%U %S' cat "$log" |
+    /usr/bin/time -a -o "$cpu.stdin" -f '%U %S' $errscan scan -f csv > /dev/null
+done
+python3 - "$cpu" "${sides[@]}" <<'EOF'
+import statistics, sys
+cpu = {}
+for side in sys.argv[2:]:
+    runs = [line.split() for line in open(f"{sys.argv[1]}.{side}")]
+    cpu[side] = statistics.median(float(u) + float(s) for u, s in runs)
+print(f"CPU (user + system, medians): errscan on the mapped file {cpu['mapped']:.2f} s; "
+      f"through stdin errscan {cpu['stdin']:.2f} s and cat {cpu['cat']:.2f} s")
+print(f"stdin's speed can reach at most {100 * cpu['mapped'] / (cpu['stdin'] + cpu['cat']):.0f}% "
+      f"of the mapped file's, with every core busy in both")
+EOF
+for side in "${sides[@]}"; do rm -f "$cpu.$side"; done
 echo "peak memory, stdin:"
 /usr/bin/time -f '%M KB max RSS, %e s' sh -c "cat $log | $errscan scan -f csv > /dev/null"
