@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process timings of errscan beside ripgrep and coreutils on the same generated log, the
-# figures of README's performance section. Needs ripgrep and hyperfine on PATH
-# (apt-get install ripgrep hyperfine). Usage: benches/compare.sh [SIZE] (default 1GiB).
+# figures of README's performance section. Needs ripgrep, hyperfine and GNU time
+# (apt-get install ripgrep hyperfine time). Usage: benches/compare.sh [SIZE] (default 1GiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1GiB}
