@@ -39,8 +39,8 @@ use std::path::Path;
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use errscan::chunk;
-use errscan::rules::Scratch;
+use errscan::input::chunk;
+use errscan::matcher::Scratch;
 use errscan::{Catalog, CodeRef, Counts, Matcher, ScanConfig, Scanner};
 
 /// Size the generated log reaches (it stops after the record that crosses it).

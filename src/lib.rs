@@ -22,25 +22,19 @@
 //! assert_eq!(rows, [(errscan::CodeRef::Known(e0000011), None, 1)]);
 //! ```
 
-pub(crate) mod anchors;
 pub mod catalog;
-pub mod chunk;
-pub mod counts;
 pub mod error;
-pub(crate) mod gates;
-pub mod grouping;
-pub mod line_buffer;
+pub mod input;
+pub mod matcher;
 pub mod output;
-pub mod rules;
+pub mod report;
 pub mod scan;
-pub mod source;
-pub mod timestamp;
-pub mod walk;
 
 pub use catalog::{Catalog, Category, Entry, EntryId, Vendor, VendorId};
-pub use counts::{Counts, Summary};
 pub use error::{Error, Result};
-pub use grouping::{GroupKey, Grouped};
-pub use rules::{CodeRef, Hit, Matcher};
-pub use scan::{Report, ScanConfig, Scanner};
-pub use source::{Input, MmapPolicy};
+pub use input::{Input, MmapPolicy};
+pub use matcher::{CodeRef, Hit, Matcher};
+pub use report::counts::{Counts, Summary};
+pub use report::grouping::{GroupKey, Grouped};
+pub use report::{Annotation, HitRecord, Report};
+pub use scan::{ScanConfig, Scanner};

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use errscan::output::Annotation;
+use errscan::report::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
 
 fn hits_of(scanner: &Scanner<'_>, cat: &Catalog, line: &[u8]) -> Vec<String> {

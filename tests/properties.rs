@@ -153,7 +153,7 @@ proptest! {
         g in 0..GROUPINGS.len(),
     ) {
         let cat = Catalog::embedded().unwrap();
-        let keys = errscan::grouping::parse_group_by(GROUPINGS[g]).unwrap();
+        let keys = errscan::report::grouping::parse_group_by(GROUPINGS[g]).unwrap();
         let time = keys.iter().find_map(|k| match k {
             errscan::GroupKey::Time(t) => Some(*t),
             _ => None,

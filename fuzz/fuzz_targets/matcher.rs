@@ -31,11 +31,11 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use arbitrary::{Arbitrary, Unstructured};
 use errscan::catalog::Lookup;
-use errscan::chunk;
-use errscan::counts::Counts;
-use errscan::output::Annotation;
-use errscan::rules::{Hit, Scratch};
-use errscan::timestamp::{self, Granularity};
+use errscan::input::chunk;
+use errscan::report::counts::Counts;
+use errscan::report::Annotation;
+use errscan::matcher::{Hit, Scratch};
+use errscan::report::timestamp::{self, Granularity};
 use errscan::{Catalog, CodeRef, Matcher, ScanConfig, Scanner, VendorId};
 use libfuzzer_sys::fuzz_target;
 

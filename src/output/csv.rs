@@ -6,7 +6,7 @@ use std::io::Write;
 
 use super::stdout_error;
 use crate::error::Result;
-use crate::grouping::Grouped;
+use crate::report::grouping::Grouped;
 
 /// Prefixes a cell that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, carriage
 /// return) with `'`, so that text from logs cannot run as a formula when the CSV is opened

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::stdout_error;
 use crate::error::Result;
-use crate::grouping::Grouped;
+use crate::report::grouping::Grouped;
 
 /// Writes the report as one pretty-printed JSON document; `errscan merge` reads it back.
 ///

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use super::{stdout_error, RunInfo};
 use crate::error::Result;
-use crate::grouping::{GroupKey, Grouped};
+use crate::report::grouping::{GroupKey, Grouped};
 
 /// Escapes a label value: backslash, double quote and line feed (exposition format spec).
 pub fn escape_label(value: &str) -> String {

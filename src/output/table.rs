@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{stdout_error, summary_line};
 use crate::error::Result;
-use crate::grouping::{GroupKey, Grouped};
+use crate::report::grouping::{GroupKey, Grouped};
 
 /// Writes rows as an aligned table: a header, one line per row, then a totals line.
 ///

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
+use super::Input;
 use crate::error::{Error, Result};
-use crate::source::{self, Input};
 
 /// How directories are walked. By default: hidden files and directories are skipped,
 /// symbolic links inside directories are skipped, and every regular file is kept.
@@ -112,7 +112,7 @@ impl GlobFilter {
 
 /// Expands `paths` into inputs, in order: `-` is standard input, a directory is replaced by
 /// the regular files below it (sorted by name, filtered as `opts` says), and anything else is
-/// kept as it is, to be opened (and, if need be, reported) by [`source::open`].
+/// kept as it is, to be opened (and, if need be, reported) by [`super::open`].
 ///
 /// Errors met while walking (an unreadable directory, a dangling symbolic link or a loop when
 /// following links) are returned beside the inputs, each naming its path; the walk goes on.
@@ -165,7 +165,7 @@ fn walk_error(root: &Path, e: walkdir::Error) -> Error {
             "symbolic link loop (leads back to {}), not followed",
             ancestor.display()
         ))
-    } else if let Some(dangling) = source::dangling_link(&path) {
+    } else if let Some(dangling) = super::dangling_link(&path) {
         dangling
     } else {
         e.into_io_error()

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::Catalog;
-use crate::counts::Summary;
 use crate::error::{Error, Result};
-use crate::output::Annotation;
-use crate::scan::Report;
-use crate::timestamp::{self, Granularity};
+use crate::report::counts::Summary;
+use crate::report::timestamp::{self, Granularity};
+use crate::report::Annotation;
+use crate::report::Report;
 
 /// The version of the JSON report layout. Reports carry it so that older ones stay readable.
 pub const SCHEMA: u32 = 1;

@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use errscan::grouping::{parse_group_by, DEFAULT_GROUP_BY};
+use errscan::input::walk::{self, GlobFilter, WalkOptions};
+use errscan::input::{self, Opened};
 use errscan::output::catalog_list::{self, CatalogFormat};
 use errscan::output::{self, Format, RunInfo};
-use errscan::scan::HitRecord;
-use errscan::source::{self, Opened};
-use errscan::walk::{self, GlobFilter, WalkOptions};
+use errscan::report::grouping::{parse_group_by, DEFAULT_GROUP_BY};
+use errscan::report::HitRecord;
 use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
 use errscan::{GroupKey, Grouped};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -180,7 +180,7 @@ pub struct ScanArgs {
     /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
     /// vendor, so that text injected into logs cannot blow up memory or the report.
     /// Example: `--unknown-cap 1000`.
-    #[arg(long, value_name = "N", default_value_t = errscan::counts::DEFAULT_UNKNOWN_CAP)]
+    #[arg(long, value_name = "N", default_value_t = errscan::report::counts::DEFAULT_UNKNOWN_CAP)]
     pub unknown_cap: usize,
 }
 
@@ -509,7 +509,7 @@ fn progress_bar(
     let mut total = 0u64;
     for input in inputs {
         total += match input {
-            Input::Stdin => source::stdin_file_size()?,
+            Input::Stdin => input::stdin_file_size()?,
             Input::Path(p) => match std::fs::metadata(p) {
                 Ok(m) if m.is_file() => m.len(),
                 Ok(_) => return None,
@@ -568,7 +568,7 @@ fn scan_windows(
     let [input] = inputs else {
         anyhow::bail!("--every reads one stream (standard input, a pipe or a growing file)");
     };
-    let reader: Box<dyn std::io::Read + Send> = match source::open(input, MmapPolicy::Never)? {
+    let reader: Box<dyn std::io::Read + Send> = match input::open(input, MmapPolicy::Never)? {
         Opened::Stream(r) => r,
         Opened::Bytes(b) => Box::new(std::io::Cursor::new(b.to_vec())),
     };
@@ -615,7 +615,7 @@ fn print_hits(
     let mut failed = 0;
     for input in inputs {
         let name = input.name();
-        let result = match source::open(input, mmap) {
+        let result = match input::open(input, mmap) {
             Err(e) => Err(e),
             Ok(Opened::Bytes(content)) => {
                 let mut emit = |h: HitRecord| output::write_hit(out, cat, &name, &h);

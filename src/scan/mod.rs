@@ -14,13 +14,14 @@ use crossbeam_channel::bounded;
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
-use crate::chunk;
-use crate::counts::{Counts, Extent, Summary, DEFAULT_UNKNOWN_CAP};
 use crate::error::{Error, Result};
-use crate::line_buffer::LineReader;
-use crate::rules::{CodeRef, Matcher, Scratch};
-use crate::source::{self, Content, Input, MmapPolicy, Opened};
-use crate::timestamp::{self, Granularity};
+use crate::input::chunk;
+use crate::input::line_buffer::LineReader;
+use crate::input::{self, Content, Input, MmapPolicy, Opened};
+use crate::matcher::{Matcher, Scratch};
+use crate::report::counts::{Counts, Extent, DEFAULT_UNKNOWN_CAP};
+use crate::report::timestamp::{self, Granularity};
+use crate::report::{HitRecord, Report};
 
 /// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap, no
 /// time buckets, one report over all inputs.
@@ -64,46 +65,12 @@ impl Default for ScanConfig {
     }
 }
 
-/// The result of scanning a set of inputs.
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    /// What was read.
-    pub summary: Summary,
-    /// Hits per code (and time bucket): one entry per input named by the input when the scan
-    /// keeps inputs apart, else a single entry named `""` for all of them.
-    pub counts: Vec<(String, Counts)>,
-}
-
-impl Report {
-    /// The counts of every input together.
-    pub fn total(&self) -> Counts {
-        let mut all = Counts::default();
-        for (_, c) in &self.counts {
-            all.merge(c.clone());
-        }
-        all
-    }
-}
-
 /// What scanning one input gave: counts, extent and last byte when it could be read (fully
 /// or partly), and the errors met.
 #[derive(Clone)]
 struct InputResult {
     scanned: Option<(Counts, Extent, Option<u8>)>,
     errors: Vec<String>,
-}
-
-/// One hit with its position, for `--hits`.
-#[derive(Clone, Debug)]
-pub struct HitRecord {
-    /// 1-based line number in its input.
-    pub line: u64,
-    /// Byte offset of the code in its input.
-    pub offset: u64,
-    /// The code.
-    pub code: CodeRef,
-    /// The text the rule matched.
-    pub matched: Vec<u8>,
 }
 
 /// How much of a chunk is scanned before its lines are counted: well within a core's L2 cache.
@@ -348,7 +315,7 @@ impl<'c> Scanner<'c> {
     fn scan_input(&self, input: &Input, pipelined: bool) -> InputResult {
         let name = input.name();
         let (counts, extent, last_byte, error) =
-            match source::open_metered(input, self.config.mmap, self.config.progress.clone()) {
+            match input::open_metered(input, self.config.mmap, self.config.progress.clone()) {
                 Err(e) => {
                     return InputResult {
                         scanned: None,

@@ -5,6 +5,10 @@
 //! Device files are refused. Mapping and releasing a map are `unsafe`; the safety conditions
 //! are stated where they are met.
 
+pub mod chunk;
+pub mod line_buffer;
+pub mod walk;
+
 use std::fs::{File, Metadata};
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
-use crate::rules::CodeRef;
+use crate::matcher::CodeRef;
 
 /// By default, at most this many distinct unknown codes are kept; the rest are folded into one
 /// row per vendor, so that text injected into logs cannot blow up memory or the report.

@@ -1,0 +1,202 @@
+//! How a rule's code is read off a match, from the regex's syntax.
+
+use super::*;
+
+/// How a rule's code is taken from an anchored match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Capture {
+    /// The regex is one-pass: captures cost one deterministic walk over the match.
+    OnePass,
+    /// The `code` group is the whole match (give or take zero-width assertions), so the
+    /// match's span is the code's and no capture search is needed.
+    WholeMatch,
+    /// The code's bytes alone tell its place in the match (see [`code_suffix`]):
+    /// `...#error-(?P<code>\d{4,5})\b`, `"error":"(?P<code>[a-z_]+)"`. The code is read off
+    /// the span a DFA found.
+    Suffix(ByteSet),
+    /// Captures need the backtracker, over the span a DFA found first.
+    Backtrack,
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    pub(super) fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.0[usize::from(b / 64)] |= 1 << (b % 64);
+        }
+    }
+
+    pub(super) fn contains(self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
+
+    pub(super) fn union(self, other: ByteSet) -> ByteSet {
+        let mut words = self.0;
+        words.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
+        ByteSet(words)
+    }
+
+    pub(super) fn is_disjoint(self, other: ByteSet) -> bool {
+        self.0.iter().zip(other.0).all(|(a, b)| a & b == 0)
+    }
+
+    /// The code in the match `hay[start..end]` of a pattern whose code's bytes are these (see
+    /// [`code_suffix`]): the run of them that ends where the trailing run of others begins.
+    pub(super) fn code_in(self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        if self == ByteSet::ALL {
+            return (start, end);
+        }
+        let span = &hay[start..end];
+        let code_end = span
+            .iter()
+            .rposition(|&b| self.contains(b))
+            .map_or(start, |i| start + i + 1);
+        let code_start = span[..code_end - start]
+            .iter()
+            .rposition(|&b| !self.contains(b))
+            .map_or(start, |i| start + i + 1);
+        (code_start, code_end)
+    }
+}
+
+impl Capture {
+    /// The bytes that tell the code in a match's span, when the span is enough.
+    pub(super) fn code_bytes(self) -> Option<ByteSet> {
+        match self {
+            Capture::WholeMatch => Some(ByteSet::ALL),
+            Capture::Suffix(bytes) => Some(bytes),
+            Capture::OnePass | Capture::Backtrack => None,
+        }
+    }
+
+    pub(super) fn of(pattern: &str) -> Capture {
+        let hir = parse(pattern);
+        let parts = hir.as_ref().map(consuming_parts).unwrap_or_default();
+        if let [code] = parts[..] {
+            if is_code(code) {
+                return Capture::WholeMatch;
+            }
+        }
+        // A DFA's match end and a byte scan cost far less than even one-pass captures.
+        if let Some(bytes) = code_suffix(&parts) {
+            return Capture::Suffix(bytes);
+        }
+        let one_pass = regex_automata::dfa::onepass::DFA::builder()
+            .syntax(catalog::engine_syntax())
+            .build(pattern)
+            .is_ok();
+        if one_pass {
+            Capture::OnePass
+        } else {
+            Capture::Backtrack
+        }
+    }
+}
+
+/// The parts of `hir` in order, without its zero-width assertions (`\b`, `^`).
+pub(super) fn consuming_parts(hir: &Hir) -> Vec<&Hir> {
+    let is_look = |h: &&Hir| matches!(h.kind(), HirKind::Look(_));
+    match hir.kind() {
+        HirKind::Concat(parts) => parts.iter().filter(|h| !is_look(h)).collect(),
+        _ => std::iter::once(hir).filter(|h| !is_look(h)).collect(),
+    }
+}
+
+/// Whether `hir` is the `code` group.
+pub(super) fn is_code(hir: &Hir) -> bool {
+    matches!(hir.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code"))
+}
+
+/// The bytes the `code` group may hold, when those bytes alone tell the code's place in a
+/// match: the group is one of a pattern's `parts` and cannot be empty, none of its bytes can
+/// end what precedes it (or nothing does), and none can occur in what follows it. The code
+/// is then the run of such bytes that ends where the match's trailing run of other bytes
+/// begins.
+pub(super) fn code_suffix(parts: &[&Hir]) -> Option<ByteSet> {
+    let at = parts.iter().position(|h| is_code(h))?;
+    let code = parts[at];
+    if code.properties().minimum_len().is_none_or(|n| n == 0) {
+        return None;
+    }
+    let bytes = byte_set(code)?;
+    for after in &parts[at + 1..] {
+        if !byte_set(after)?.is_disjoint(bytes) {
+            return None;
+        }
+    }
+    // What precedes the code may also be empty: the match's start then bounds the code.
+    let (before, _) = last_bytes(&parts[..at])?;
+    before.is_disjoint(bytes).then_some(bytes)
+}
+
+/// The bytes a match of the concatenation of `parts` may end with, and whether it may be empty.
+pub(super) fn last_bytes(parts: &[&Hir]) -> Option<(ByteSet, bool)> {
+    let mut set = ByteSet::default();
+    for part in parts.iter().rev() {
+        let (last, empty) = match part.kind() {
+            HirKind::Empty | HirKind::Look(_) => (ByteSet::default(), true),
+            HirKind::Literal(l) => {
+                let mut last = ByteSet::default();
+                if let Some(&b) = l.0.last() {
+                    last.insert_range(b, b);
+                }
+                (last, l.0.is_empty())
+            }
+            HirKind::Class(_) => (byte_set(part)?, false),
+            HirKind::Repetition(r) => {
+                let (last, empty) = last_bytes(&[&r.sub])?;
+                (last, empty || r.min == 0)
+            }
+            HirKind::Capture(c) => last_bytes(&[&c.sub])?,
+            HirKind::Concat(subs) => last_bytes(&subs.iter().collect::<Vec<_>>())?,
+            HirKind::Alternation(subs) => {
+                let mut any = (ByteSet::default(), false);
+                for sub in subs {
+                    let (last, empty) = last_bytes(&[sub])?;
+                    any = (any.0.union(last), any.1 || empty);
+                }
+                any
+            }
+        };
+        set = set.union(last);
+        if !empty {
+            return Some((set, false));
+        }
+    }
+    Some((set, true))
+}
+
+/// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
+pub(super) fn byte_set(hir: &Hir) -> Option<ByteSet> {
+    use regex_syntax::hir::Class;
+    let mut set = ByteSet::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(l) => l.0.iter().for_each(|&b| set.insert_range(b, b)),
+        HirKind::Class(Class::Bytes(c)) => {
+            c.iter().for_each(|r| set.insert_range(r.start(), r.end()));
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.iter() {
+                let (lo, hi) = (u8::try_from(r.start()).ok()?, u8::try_from(r.end()).ok()?);
+                if hi > 0x7F {
+                    return None;
+                }
+                set.insert_range(lo, hi);
+            }
+        }
+        HirKind::Repetition(r) => set = byte_set(&r.sub)?,
+        HirKind::Capture(c) => set = byte_set(&c.sub)?,
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            for part in parts {
+                set = set.union(byte_set(part)?);
+            }
+        }
+    }
+    Some(set)
+}

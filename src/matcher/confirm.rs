@@ -1,0 +1,298 @@
+//! Confirming a line: trying the rules its anchors triggered, at their places.
+
+use super::*;
+
+/// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
+/// on the hot path).
+#[derive(Debug)]
+pub(super) struct RuleScratch {
+    pub(super) caps: Captures,
+    pub(super) cache: meta::Cache,
+    /// The caches of its attribution conditions.
+    pub(super) attribution: Vec<meta::Cache>,
+}
+
+impl RuleScratch {
+    pub(super) fn new(rule: &Rule, compiled: &Compiled) -> RuleScratch {
+        RuleScratch {
+            caps: rule.regex.create_captures(),
+            cache: rule.regex.create_cache(),
+            attribution: compiled
+                .attribution
+                .iter()
+                .map(|c| c.regex.create_cache())
+                .collect(),
+        }
+    }
+}
+
+impl<'c> Matcher<'c> {
+    /// Fills `scratch.hits` with the resolved hits of the line `hay[start..end]`, trying the
+    /// rules in `scratch.fired`.
+    pub(super) fn line_hits(&self, hay: &[u8], start: usize, end: usize, scratch: &mut Scratch) {
+        let line = &hay[start..end];
+        let rules = self.catalog.rules();
+        scratch.hits.clear();
+        scratch.suppressed.clear();
+        for i in 0..scratch.fired.len() {
+            let ri = scratch.fired[i];
+            let (rule, plan) = (&rules[ri], &self.compiled[ri]);
+            // A rule whose hits an earlier rule has already claimed for this line has
+            // nothing to add (unless its own hits would suppress others).
+            if rule.suppresses.is_empty()
+                && scratch
+                    .suppressed
+                    .iter()
+                    .any(|&(v, r)| v == rule.vendor && r.is_none_or(|r| r == ri))
+            {
+                continue;
+            }
+            if plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
+                continue;
+            }
+            let before = scratch.hits.len();
+            let memory = scratch.rules[ri].get_or_insert_with(|| RuleScratch::new(rule, plan));
+            let found = &mut scratch.found;
+            found.clear();
+            if rule.at_anchor {
+                if plan.envelope.is_some() && !plan.cheap {
+                    // Whether the regex matches at an anchor at all decides if the envelope is
+                    // worth its search; a DFA tells that more cheaply than captures.
+                    let dfa = plan.dfa.as_ref();
+                    let matches = scratch.at.iter().any(|&(r, pos, literal)| {
+                        let skip = plan.skips[literal].as_ref();
+                        r == ri
+                            && pos <= line.len()
+                            && match_end(rule, dfa, skip, line, pos, &mut memory.cache).is_some()
+                    });
+                    if !matches || !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
+                        continue;
+                    }
+                }
+                for &(r, pos, literal) in &scratch.at {
+                    if r == ri && pos <= line.len() {
+                        let skip = plan.skips[literal].as_ref();
+                        capture_at(rule, plan, skip, line, pos, memory, found);
+                    }
+                }
+            } else if !matches!(plan.starts, Starts::Anywhere(_)) {
+                // Every match begins at one of these places: the regex is tried, anchored,
+                // there, leftmost first, as an unanchored search would.
+                let at = &mut scratch.starts;
+                at.clear();
+                match &plan.starts {
+                    Starts::Literals(starts) => {
+                        for literal in starts {
+                            let mut from = 0;
+                            while let Some(i) = literal.find(&line[from..]) {
+                                at.push(from + i);
+                                from += i + 1;
+                            }
+                        }
+                    }
+                    Starts::BeforeCode { sites, lead } => {
+                        let (found, places) = &mut scratch.sites[*sites];
+                        if !*found {
+                            places.clear();
+                            self.sites[*sites].sites(line, places);
+                            *found = true;
+                        }
+                        for &site in places.iter() {
+                            at.extend(lead.clone().filter_map(|k| site.checked_sub(k)));
+                        }
+                    }
+                    Starts::Anywhere(_) => {}
+                }
+                at.sort_unstable();
+                at.dedup();
+                let mut from = 0;
+                for &pos in at.iter() {
+                    if pos >= from {
+                        if let Some(end) = capture_at(rule, plan, None, line, pos, memory, found) {
+                            from = end.max(pos + 1);
+                        }
+                    }
+                }
+            } else {
+                if let Starts::Anywhere(Some(gate)) = &plan.starts {
+                    if !gate.admits(scratch.folded.of(line)) {
+                        continue;
+                    }
+                }
+                let mut from = 0;
+                while from <= line.len() {
+                    let input = RInput::new(line).range(from..);
+                    let m = if let Some(bytes) = plan.capture.code_bytes() {
+                        // The match's span tells the code: no capture search.
+                        let Some(m) = rule.regex.search_with(&mut memory.cache, &input) else {
+                            break;
+                        };
+                        let (code_start, code_end) = bytes.code_in(line, m.start(), m.end());
+                        found.push((m.start(), m.end(), code_start, code_end));
+                        m
+                    } else {
+                        let RuleScratch { caps, cache, .. } = memory;
+                        rule.regex.search_captures_with(cache, &input, caps);
+                        let Some(m) = caps.get_match() else { break };
+                        push_match(caps, rule.code_group, found);
+                        m
+                    };
+                    from = if m.is_empty() { m.end() + 1 } else { m.end() };
+                }
+            }
+            if rule.at_anchor && found.len() > 1 {
+                // Matches at nested anchors (`Params.Illegal` inside
+                // `Operation.Params.Illegal...`) overlap an earlier, longer one: keep that.
+                found.sort_unstable_by_key(|&(ws, we, _, _)| (ws, std::cmp::Reverse(we)));
+                let mut kept_end = 0;
+                let mut first = true;
+                found.retain(|&(ws, we, _, _)| {
+                    let keep = first || ws >= kept_end;
+                    if keep {
+                        kept_end = we;
+                        first = false;
+                    }
+                    keep
+                });
+            }
+            if found.is_empty()
+                || (!plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
+                || (plan.reject.is_some()
+                    && self.envelope_met(plan.reject, line, &mut scratch.envelopes))
+            {
+                continue;
+            }
+            // The first condition, in the rule's order, that the line meets.
+            let folded = &mut scratch.folded;
+            let names_none = plan
+                .attribution_gate
+                .as_ref()
+                .is_some_and(|g| !g.admits(folded.of(line)));
+            let attributed = (!names_none)
+                .then_some(&plan.attribution)
+                .into_iter()
+                .flatten()
+                .zip(&mut memory.attribution)
+                .position(|(c, cache)| {
+                    if c.gate.as_ref().is_some_and(|g| !g.admits(folded.of(line))) {
+                        return false;
+                    }
+                    let text = if c.folded { folded.of(line) } else { line };
+                    c.regex.is_match_with(cache, &RInput::new(text))
+                })
+                .map(|i| rule.attribute[i].0);
+            for &(ws, we, cs, ce) in found.iter() {
+                if let Some(code_ref) = self.resolve(rule, attributed, &line[cs..ce]) {
+                    scratch.hits.push(Hit {
+                        code: code_ref,
+                        offset: start + cs,
+                        matched: start + ws..start + we,
+                        rule: ri,
+                    });
+                }
+            }
+            if scratch.hits.len() > before {
+                scratch.suppressed.extend_from_slice(&rule.suppresses);
+            }
+        }
+        if scratch.hits.is_empty() {
+            return;
+        }
+        self.settle(scratch);
+    }
+
+    /// Whether `line` meets the envelope (none is always met). Rules with the same envelope
+    /// (Akamai's number and name) share one answer per line, kept in `known`.
+    pub(super) fn envelope_met(
+        &self,
+        envelope: Option<usize>,
+        line: &[u8],
+        known: &mut [Option<bool>],
+    ) -> bool {
+        let Some(e) = envelope else { return true };
+        *known[e].get_or_insert_with(|| self.envelopes[e].is_match(line))
+    }
+}
+
+/// Where a rule searched in the whole line is tried: at the literals its matches start with
+/// when there are a few of three bytes or more (shorter ones occur too often to save
+/// anything), else a few bytes before the sites of its code, else anywhere its gate admits.
+/// A new site finder is added to `sites` unless one finds the same literals.
+pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts {
+    if let Some(literals) = prefix_literals(pattern).filter(|l| l.iter().all(|l| l.len() >= 3)) {
+        return Starts::Literals(finders(&literals));
+    }
+    if let Some(code) = CodeLead::of(pattern) {
+        let index = sites.iter().position(|f| f.finds(&code.literals));
+        let index = index.or_else(|| {
+            sites.push(SiteFinder::new(&code.literals)?);
+            Some(sites.len() - 1)
+        });
+        if let Some(sites) = index {
+            return Starts::BeforeCode {
+                sites,
+                lead: code.lead,
+            };
+        }
+    }
+    Starts::Anywhere(FoldedGate::new(pattern))
+}
+
+/// Matches `rule` anchored at `pos` of `line` (where `skip`'s anchor may be); on success,
+/// records the spans in `found` and returns the match's end.
+pub(super) fn capture_at(
+    rule: &Rule,
+    plan: &Compiled,
+    skip: Option<&Skip>,
+    line: &[u8],
+    pos: usize,
+    memory: &mut RuleScratch,
+    found: &mut Vec<(usize, usize, usize, usize)>,
+) -> Option<usize> {
+    let RuleScratch { caps, cache, .. } = memory;
+    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    if plan.capture != Capture::OnePass {
+        // A DFA finds where the match ends (or that there is none) far more cheaply than the
+        // backtracker that captures would take.
+        let end = match_end(rule, plan.dfa.as_ref(), skip, line, pos, cache)?;
+        if let Some(bytes) = plan.capture.code_bytes() {
+            let (code_start, code_end) = bytes.code_in(line, pos, end);
+            found.push((pos, end, code_start, code_end));
+            return Some(end);
+        }
+        // Look-around still sees past the shortened span's end.
+        input.set_end(end);
+    }
+    rule.regex.search_captures_with(cache, &input, caps);
+    let end = caps.get_match()?.end();
+    push_match(caps, rule.code_group, found);
+    Some(end)
+}
+
+/// The end of the match of `rule` that starts at `pos` in `line` (where `skip`'s anchor may
+/// be), if there is one.
+pub(super) fn match_end(
+    rule: &Rule,
+    dfa: Option<&AnchoredDfa>,
+    skip: Option<&Skip>,
+    line: &[u8],
+    pos: usize,
+    cache: &mut meta::Cache,
+) -> Option<usize> {
+    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos, skip)) {
+        return answer;
+    }
+    let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    Some(rule.regex.search_half_with(cache, &input)?.offset())
+}
+
+/// Records the (whole match, code group) spans of a successful search.
+pub(super) fn push_match(
+    caps: &Captures,
+    code_group: usize,
+    found: &mut Vec<(usize, usize, usize, usize)>,
+) {
+    if let (Some(m), Some(c)) = (caps.get_match(), caps.get_group(code_group)) {
+        found.push((m.start(), m.end(), c.start, c.end));
+    }
+}

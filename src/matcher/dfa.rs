@@ -1,0 +1,119 @@
+//! Anchored DFAs: confirming a candidate by walking its bytes.
+
+use super::*;
+
+/// A rule's regex as a fully built DFA for anchored searches only: confirming a candidate
+/// is then a walk over its bytes, with no setup beyond looking up the start state.
+#[derive(Debug)]
+pub(super) struct AnchoredDfa {
+    pub(super) dfa: dense::DFA<Vec<u32>>,
+    /// The start state for each byte before the match, and (last) for none.
+    pub(super) starts: Vec<StateID>,
+}
+
+impl AnchoredDfa {
+    /// The DFA of `pattern`, unless it would be large (then the lazy DFA serves).
+    pub(super) fn new(pattern: &str) -> Option<AnchoredDfa> {
+        let dfa = dense::Builder::new()
+            .syntax(catalog::engine_syntax())
+            .thompson(thompson::Config::new().which_captures(WhichCaptures::None))
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Anchored)
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                    .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
+            )
+            .build(pattern)
+            .ok()?;
+        let starts = (0..=256)
+            .map(|b| {
+                let config = start::Config::new()
+                    .anchored(Anchored::Yes)
+                    .look_behind(u8::try_from(b).ok());
+                dfa.start_state(&config).ok()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(AnchoredDfa { dfa, starts })
+    }
+
+    /// Where this DFA is after reading `literal` from each of its start states, for the
+    /// start states from which no match ends inside it and it leads to no dead or quit state.
+    pub(super) fn skip(&self, literal: &[u8]) -> Option<Skip> {
+        let mut starts = self.starts.clone();
+        starts.sort_unstable();
+        starts.dedup();
+        let after: Vec<(StateID, StateID)> = starts
+            .into_iter()
+            .filter_map(|start| {
+                let mut sid = start;
+                for &b in literal {
+                    sid = self.dfa.next_state(sid, b);
+                    if self.dfa.is_special_state(sid) && !self.dfa.is_accel_state(sid) {
+                        return None;
+                    }
+                }
+                Some((start, sid))
+            })
+            .collect();
+        (!after.is_empty()).then(|| Skip {
+            literal: literal.into(),
+            after,
+        })
+    }
+
+    /// The end of the leftmost-first match that starts at `pos` in `hay`: `Some(None)` when
+    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). When `skip`'s
+    /// literal is at `pos`, the walk starts after it.
+    pub(super) fn end_at(
+        &self,
+        hay: &[u8],
+        pos: usize,
+        skip: Option<&Skip>,
+    ) -> Option<Option<usize>> {
+        let dfa = &self.dfa;
+        let behind = pos.checked_sub(1).map_or(256, |i| usize::from(hay[i]));
+        let mut sid = self.starts[behind];
+        let mut from = pos;
+        if let Some(skip) = skip {
+            if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
+                if is_at(hay, pos, &skip.literal) {
+                    sid = after;
+                    from = pos + skip.literal.len();
+                }
+            }
+        }
+        let mut end = None;
+        // Matches are reported one byte late: entering a match state at `i` ends one at `i`.
+        for (i, &b) in hay[from..].iter().enumerate() {
+            // SAFETY: `sid` is a start state of this DFA or a state its transitions led to
+            // (a walk stops at a dead or quit state), so it is a valid state of this DFA.
+            sid = unsafe { dfa.next_state_unchecked(sid, b) };
+            if dfa.is_special_state(sid) {
+                if dfa.is_match_state(sid) {
+                    end = Some(from + i);
+                } else if dfa.is_dead_state(sid) {
+                    return Some(end);
+                } else if dfa.is_quit_state(sid) {
+                    return None;
+                }
+            }
+        }
+        if dfa.is_match_state(dfa.next_eoi_state(sid)) {
+            end = Some(hay.len());
+        }
+        Some(end)
+    }
+}
+
+/// Where an [`AnchoredDfa`] is after reading a literal (a rule's anchor) from its start states:
+/// a walk from an anchor need not read the anchor's bytes again.
+#[derive(Debug)]
+pub(super) struct Skip {
+    pub(super) literal: Box<[u8]>,
+    /// (start state, state after the literal).
+    pub(super) after: Vec<(StateID, StateID)>,
+}
+
+/// The largest anchored DFA built for a rule, in bytes.
+pub(super) const ANCHORED_DFA_LIMIT: usize = 1 << 20;

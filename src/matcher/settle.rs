@@ -1,0 +1,101 @@
+//! Settling a line's hits: one error, one hit; which vendor a code belongs to.
+
+use super::*;
+
+impl<'c> Matcher<'c> {
+    /// Applies the one-error-one-hit rules to the hits of one line.
+    pub(super) fn settle(&self, scratch: &mut Scratch) {
+        let cat = self.catalog;
+        let Scratch {
+            hits,
+            suppressed,
+            vendors_seen,
+            ..
+        } = scratch;
+        // Success entries are catalogued but never counted. The rules of a suppressed vendor
+        // lose their hits (wherever those were attributed) to the envelope rule of another
+        // vendor that claimed the line.
+        let rules = cat.rules();
+        hits.retain(|h| {
+            let is_error = h
+                .code
+                .entry()
+                .is_none_or(|id| self.facts[id as usize].is_error);
+            let vendor = rules[h.rule].vendor;
+            is_error
+                && !suppressed
+                    .iter()
+                    .any(|&(v, r)| v == vendor && r.is_none_or(|r| r == h.rule))
+        });
+        // A fallback rule speaks only when no other rule of its vendor did, and a generic
+        // type code gives way to a specific code of the same vendor.
+        let vendor = |code: &CodeRef| code.vendor_by(|id| self.facts[id as usize].vendor);
+        give_way(hits, vendors_seen, vendor, |h| rules[h.rule].fallback);
+        give_way(hits, vendors_seen, vendor, |h| {
+            h.code
+                .entry()
+                .is_some_and(|id| self.facts[id as usize].generic)
+        });
+        if let Some(vendors) = &self.vendors {
+            hits.retain(|h| vendors.contains(&vendor(&h.code)));
+        }
+        hits.sort_by_key(|h| h.offset);
+        let mut i = 0;
+        while i < hits.len() {
+            if hits[..i].iter().any(|h| h.code == hits[i].code) {
+                hits.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Looks a captured code up: in the vendor the line is attributed to, then in the rule's
+    /// own vendor (reported under the attributed vendor when there is one: Okta's
+    /// `invalid_grant` is described by RFC 6749), then in any vendor the rule can attribute
+    /// to (a vendor-specific name such as IDaaS's `login_failed` belongs to that vendor even
+    /// on a line that does not name it).
+    pub(super) fn resolve(
+        &self,
+        rule: &Rule,
+        attributed: Option<VendorId>,
+        code: &[u8],
+    ) -> Option<CodeRef> {
+        let cat = self.catalog;
+        if let Some(v) = attributed {
+            if let Some(id) = cat.lookup(v, code, rule.lookup) {
+                return Some(CodeRef::Known(id));
+            }
+        }
+        if let Some(id) = cat.lookup(rule.vendor, code, rule.lookup) {
+            return Some(match attributed {
+                Some(vendor) if vendor != rule.vendor => CodeRef::Attributed { vendor, entry: id },
+                _ => CodeRef::Known(id),
+            });
+        }
+        for &(v, _) in &rule.attribute {
+            if let Some(id) = cat.lookup(v, code, rule.lookup) {
+                return Some(CodeRef::Known(id));
+            }
+        }
+        rule.count_unknown.then(|| CodeRef::Unknown {
+            vendor: attributed.unwrap_or(rule.vendor),
+            code: String::from_utf8_lossy(code).into(),
+        })
+    }
+}
+
+/// Drops the `weak` hits of every vendor that also has a hit that is not weak.
+pub(super) fn give_way(
+    hits: &mut Vec<Hit>,
+    strong: &mut Vec<VendorId>,
+    vendor: impl Fn(&CodeRef) -> VendorId,
+    weak: impl Fn(&Hit) -> bool,
+) {
+    if !hits.iter().any(&weak) {
+        return;
+    }
+    strong.clear();
+    strong.extend(hits.iter().filter(|h| !weak(h)).map(|h| vendor(&h.code)));
+    hits.retain(|h| !(weak(h) && strong.contains(&vendor(&h.code))));
+}
