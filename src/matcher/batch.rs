@@ -1,6 +1,6 @@
 //! Gathering lines with anchors into batches and confirming them grouped by kind.
 
-use super::*;
+use super::{Hit, LineHits, Matcher, Scratch};
 
 /// How many lines with anchors are gathered before they are confirmed.
 pub(super) const BATCH_LINES: usize = 1024;

@@ -1,6 +1,9 @@
 //! How a rule's code is read off a match, from the regex's syntax.
 
-use super::*;
+use regex_syntax::hir::{Hir, HirKind};
+
+use super::gates::parse;
+use crate::catalog;
 
 /// How a rule's code is taken from an anchored match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

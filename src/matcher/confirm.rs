@@ -1,6 +1,13 @@
 //! Confirming a line: trying the rules its anchors triggered, at their places.
 
-use super::*;
+use regex_automata::util::captures::Captures;
+use regex_automata::{meta, Anchored, Input as RInput};
+
+use super::capture::Capture;
+use super::dfa::AnchoredDfa;
+use super::gates::{finders, prefix_literals, CodeLead, FoldedGate, SiteFinder};
+use super::{Compiled, Hit, Matcher, Scratch, Starts};
+use crate::catalog::Rule;
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
 /// on the hot path).
@@ -60,10 +67,10 @@ impl<'c> Matcher<'c> {
                     // worth its search; a DFA tells that more cheaply than captures.
                     let dfa = plan.dfa.as_ref();
                     let matches = scratch.at.iter().any(|&(r, pos, literal)| {
-                        let skip = plan.skips[literal].as_ref();
                         r == ri
                             && pos <= line.len()
-                            && match_end(rule, dfa, skip, line, pos, &mut memory.cache).is_some()
+                            && match_end(rule, dfa, Some(literal), line, pos, &mut memory.cache)
+                                .is_some()
                     });
                     if !matches || !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
                         continue;
@@ -71,8 +78,7 @@ impl<'c> Matcher<'c> {
                 }
                 for &(r, pos, literal) in &scratch.at {
                     if r == ri && pos <= line.len() {
-                        let skip = plan.skips[literal].as_ref();
-                        capture_at(rule, plan, skip, line, pos, memory, found);
+                        capture_at(rule, plan, Some(literal), line, pos, memory, found);
                     }
                 }
             } else if !matches!(plan.starts, Starts::Anywhere(_)) {
@@ -238,12 +244,12 @@ pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts 
     Starts::Anywhere(FoldedGate::new(pattern))
 }
 
-/// Matches `rule` anchored at `pos` of `line` (where `skip`'s anchor may be); on success,
+/// Matches `rule` anchored at `pos` of `line` (where the anchor literal `anchor` may be); on success,
 /// records the spans in `found` and returns the match's end.
 pub(super) fn capture_at(
     rule: &Rule,
     plan: &Compiled,
-    skip: Option<&Skip>,
+    anchor: Option<usize>,
     line: &[u8],
     pos: usize,
     memory: &mut RuleScratch,
@@ -254,7 +260,7 @@ pub(super) fn capture_at(
     if plan.capture != Capture::OnePass {
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
-        let end = match_end(rule, plan.dfa.as_ref(), skip, line, pos, cache)?;
+        let end = match_end(rule, plan.dfa.as_ref(), anchor, line, pos, cache)?;
         if let Some(bytes) = plan.capture.code_bytes() {
             let (code_start, code_end) = bytes.code_in(line, pos, end);
             found.push((pos, end, code_start, code_end));
@@ -269,17 +275,17 @@ pub(super) fn capture_at(
     Some(end)
 }
 
-/// The end of the match of `rule` that starts at `pos` in `line` (where `skip`'s anchor may
-/// be), if there is one.
+/// The end of the match of `rule` that starts at `pos` in `line` (where the anchor literal
+/// `anchor` may be), if there is one.
 pub(super) fn match_end(
     rule: &Rule,
     dfa: Option<&AnchoredDfa>,
-    skip: Option<&Skip>,
+    anchor: Option<usize>,
     line: &[u8],
     pos: usize,
     cache: &mut meta::Cache,
 ) -> Option<usize> {
-    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos, skip)) {
+    if let Some(answer) = dfa.and_then(|d| d.end_at(line, pos, anchor)) {
         return answer;
     }
     let input = RInput::new(line).range(pos..).anchored(Anchored::Yes);

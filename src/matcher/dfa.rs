@@ -1,14 +1,25 @@
 //! Anchored DFAs: confirming a candidate by walking its bytes.
 
-use super::*;
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::{primitives::StateID, start};
+use regex_automata::Anchored;
+
+use super::anchors::is_at;
+use crate::catalog;
 
 /// A rule's regex as a fully built DFA for anchored searches only: confirming a candidate
 /// is then a walk over its bytes, with no setup beyond looking up the start state.
 #[derive(Debug)]
 pub(super) struct AnchoredDfa {
-    pub(super) dfa: dense::DFA<Vec<u32>>,
+    dfa: dense::DFA<Vec<u32>>,
     /// The start state for each byte before the match, and (last) for none.
-    pub(super) starts: Vec<StateID>,
+    starts: Vec<StateID>,
+    /// Per anchor literal (by the matcher's index), where this DFA is after reading it, when
+    /// a walk from that anchor may skip it. Kept inside the DFA so that the states a skip
+    /// leads to are always this DFA's own: the unchecked walk in [`AnchoredDfa::end_at`]
+    /// relies on it.
+    skips: Vec<Option<Skip>>,
 }
 
 impl AnchoredDfa {
@@ -34,12 +45,29 @@ impl AnchoredDfa {
                 dfa.start_state(&config).ok()
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(AnchoredDfa { dfa, starts })
+        Some(AnchoredDfa {
+            dfa,
+            starts,
+            skips: Vec::new(),
+        })
+    }
+
+    /// This DFA with skips for the anchor literals, by index: `Some(literal)` for the
+    /// literals a walk may start after (the rule's own anchors), `None` for the others.
+    pub(super) fn with_skips<'a>(
+        mut self,
+        literals: impl IntoIterator<Item = Option<&'a [u8]>>,
+    ) -> Self {
+        self.skips = literals
+            .into_iter()
+            .map(|l| l.and_then(|l| self.skip(l)))
+            .collect();
+        self
     }
 
     /// Where this DFA is after reading `literal` from each of its start states, for the
     /// start states from which no match ends inside it and it leads to no dead or quit state.
-    pub(super) fn skip(&self, literal: &[u8]) -> Option<Skip> {
+    fn skip(&self, literal: &[u8]) -> Option<Skip> {
         let mut starts = self.starts.clone();
         starts.sort_unstable();
         starts.dedup();
@@ -63,19 +91,20 @@ impl AnchoredDfa {
     }
 
     /// The end of the leftmost-first match that starts at `pos` in `hay`: `Some(None)` when
-    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). When `skip`'s
-    /// literal is at `pos`, the walk starts after it.
+    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). When the
+    /// anchor literal `anchor` (by index, see [`AnchoredDfa::with_skips`]) is at `pos`, the
+    /// walk starts after it.
     pub(super) fn end_at(
         &self,
         hay: &[u8],
         pos: usize,
-        skip: Option<&Skip>,
+        anchor: Option<usize>,
     ) -> Option<Option<usize>> {
         let dfa = &self.dfa;
         let behind = pos.checked_sub(1).map_or(256, |i| usize::from(hay[i]));
         let mut sid = self.starts[behind];
         let mut from = pos;
-        if let Some(skip) = skip {
+        if let Some(skip) = anchor.and_then(|a| self.skips.get(a)?.as_ref()) {
             if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
                 if is_at(hay, pos, &skip.literal) {
                     sid = after;
@@ -86,8 +115,9 @@ impl AnchoredDfa {
         let mut end = None;
         // Matches are reported one byte late: entering a match state at `i` ends one at `i`.
         for (i, &b) in hay[from..].iter().enumerate() {
-            // SAFETY: `sid` is a start state of this DFA or a state its transitions led to
-            // (a walk stops at a dead or quit state), so it is a valid state of this DFA.
+            // SAFETY: `sid` is a start state of this DFA, a state its own skips lead to (they
+            // are made from and stored in this DFA, never another's), or a state its
+            // transitions led to (a walk stops at a dead or quit state): a valid state of it.
             sid = unsafe { dfa.next_state_unchecked(sid, b) };
             if dfa.is_special_state(sid) {
                 if dfa.is_match_state(sid) {
@@ -109,11 +139,11 @@ impl AnchoredDfa {
 /// Where an [`AnchoredDfa`] is after reading a literal (a rule's anchor) from its start states:
 /// a walk from an anchor need not read the anchor's bytes again.
 #[derive(Debug)]
-pub(super) struct Skip {
-    pub(super) literal: Box<[u8]>,
+struct Skip {
+    literal: Box<[u8]>,
     /// (start state, state after the literal).
-    pub(super) after: Vec<(StateID, StateID)>,
+    after: Vec<(StateID, StateID)>,
 }
 
 /// The largest anchored DFA built for a rule, in bytes.
-pub(super) const ANCHORED_DFA_LIMIT: usize = 1 << 20;
+const ANCHORED_DFA_LIMIT: usize = 1 << 20;

@@ -1,6 +1,7 @@
 //! Envelopes and rejections: regexes a whole line must or must not match.
 
-use super::*;
+use super::dfa::AnchoredDfa;
+use super::gates::{covering_substrings, prefix_literals, MAX_GATE_SUBSTRINGS};
 
 /// A rule's envelope (a regex the whole line must match), or its rejection (one it must not).
 #[derive(Debug)]

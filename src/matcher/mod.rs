@@ -14,14 +14,6 @@
 //! Lines with anchors are gathered in batches and confirmed grouped by the rules they trigger,
 //! one kind of line after another, then reported in input order.
 
-use memchr::{memchr, memrchr};
-use regex_automata::dfa::{dense, Automaton, StartKind};
-use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::util::captures::Captures;
-use regex_automata::util::{primitives::StateID, start};
-use regex_automata::{meta, Anchored, Input as RInput};
-use regex_syntax::hir::{Hir, HirKind};
-
 pub(crate) mod anchors;
 mod batch;
 mod capture;
@@ -31,18 +23,18 @@ mod envelope;
 pub(crate) mod gates;
 mod settle;
 
-use crate::catalog::{self, Catalog, EntryId, Rule, VendorId};
+use memchr::{memchr, memrchr};
+use regex_automata::meta;
+
+use crate::catalog::{self, Catalog, EntryId, VendorId};
 use crate::error::{Error, Result};
-use anchors::{is_at, AnchorFinder, EMBEDDED_PLAN};
-use batch::*;
-use capture::*;
-use confirm::*;
-use dfa::*;
-use envelope::*;
-use gates::{
-    covering_substrings, finders, lower_cased_exactly, parse, prefix_literals, CodeLead,
-    FoldedGate, FoldedLine, SiteFinder, MAX_GATE_SUBSTRINGS,
-};
+use anchors::{AnchorFinder, EMBEDDED_PLAN};
+use batch::{Batch, PendingLine, BATCH_LINES};
+use capture::Capture;
+use confirm::{line_starts, RuleScratch};
+use dfa::AnchoredDfa;
+use envelope::Envelope;
+use gates::{lower_cased_exactly, FoldedGate, FoldedLine, SiteFinder};
 
 /// What a hit refers to: a catalog entry, or a code the catalog lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -186,11 +178,9 @@ struct Compiled {
     starts: Starts,
     /// How its code is taken from a match.
     capture: Capture,
-    /// For a rule tried at places (anchors or start literals): its anchored DFA, when small.
+    /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
+    /// with skips for its own anchors when it is tried at them.
     dfa: Option<AnchoredDfa>,
-    /// Per anchor literal (by index), for a rule tried at its anchors: where its DFA is after
-    /// reading that anchor.
-    skips: Vec<Option<Skip>>,
     /// Its `attribute` conditions, in order.
     attribution: Vec<Condition>,
     /// When every condition has a gate: one gate for them all, so that a line that names no
@@ -274,18 +264,11 @@ impl<'c> Matcher<'c> {
             } else {
                 line_starts(&r.pattern, &mut sites)
             };
+            let own = |l: &&str| r.at_anchor && r.anchors.iter().any(|a| a == l);
             let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_)))
                 .then(|| AnchoredDfa::new(&r.pattern))
-                .flatten();
-            let skips = literals
-                .iter()
-                .map(|l| {
-                    let own = r.at_anchor && r.anchors.iter().any(|a| a == l);
-                    dfa.as_ref()
-                        .filter(|_| own)
-                        .and_then(|d| d.skip(l.as_bytes()))
-                })
-                .collect();
+                .flatten()
+                .map(|d| d.with_skips(literals.iter().map(|l| own(l).then_some(l.as_bytes()))));
             let attribution = r
                 .attribute
                 .iter()
@@ -319,7 +302,6 @@ impl<'c> Matcher<'c> {
                 starts,
                 capture: Capture::of(&r.pattern),
                 dfa,
-                skips,
                 attribution,
                 attribution_gate,
             });
@@ -423,6 +405,10 @@ impl<'c> Matcher<'c> {
 
 #[cfg(test)]
 mod tests {
+    use regex_automata::{Anchored, Input as RInput};
+
+    use super::capture::{code_suffix, consuming_parts, ByteSet};
+    use super::gates::{covering_substrings, parse, prefix_literals};
     use super::*;
 
     use crate::matcher::gates::MAX_PREFIX_LITERALS;
@@ -666,11 +652,7 @@ mod tests {
         let mut skipped = 0;
         for rule in cat.rules() {
             let dfa = AnchoredDfa::new(&rule.pattern).expect("small rules get a DFA");
-            let skips: Vec<Skip> = rule
-                .anchors
-                .iter()
-                .filter_map(|a| dfa.skip(a.as_bytes()))
-                .collect();
+            let dfa = dfa.with_skips(rule.anchors.iter().map(|a| Some(a.as_bytes())));
             let mut cache = rule.regex.create_cache();
             for (n, line) in lines.iter().enumerate() {
                 // Every place in the first lines; elsewhere, where the rule's anchors are.
@@ -695,15 +677,14 @@ mod tests {
                         rule.origin
                     );
                     // Starting after an anchor changes nothing, whether it is there or not.
-                    for skip in &skips {
+                    for (i, anchor) in rule.anchors.iter().enumerate() {
                         assert_eq!(
-                            dfa.end_at(line, pos, Some(skip)),
+                            dfa.end_at(line, pos, Some(i)),
                             Some(want),
-                            "{} at {pos}, after {:?}",
+                            "{} at {pos}, after {anchor:?}",
                             rule.origin,
-                            String::from_utf8_lossy(&skip.literal)
                         );
-                        skipped += usize::from(line[pos..].starts_with(&skip.literal));
+                        skipped += usize::from(line[pos..].starts_with(anchor.as_bytes()));
                     }
                     matched += usize::from(want.is_some());
                 }

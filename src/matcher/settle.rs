@@ -1,6 +1,7 @@
 //! Settling a line's hits: one error, one hit; which vendor a code belongs to.
 
-use super::*;
+use super::{CodeRef, Hit, Matcher, Scratch};
+use crate::catalog::{Rule, VendorId};
 
 impl<'c> Matcher<'c> {
     /// Applies the one-error-one-hit rules to the hits of one line.
