@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Chooses the search plan of the anchors (EMBEDDED_PLAN in src/anchors.rs).
+"""Chooses the search plan of the anchors (patterns/anchor-plan.tsv, read by src/matcher/anchors.rs).
 
 The packed searcher (Teddy, slim, 8 buckets, masks of the first 4 bytes) screens text for the
 first four bytes of each search literal, comparing nybbles per bucket; every place that passes
@@ -8,12 +8,12 @@ places that would pass the screen for a given choice of windows (each anchor is 
 a suffix of it, 4 bytes or more) and buckets, and searches for the choice with the fewest
 (local search from random starts). Then it orders the windows so that aho-corasick's builder
 puts them in those buckets (the first window of each low-nybble prefix goes to bucket
-7 - id % 8) and prints the plan as Rust.
+7 - id % 8) and prints the plan file.
 
 Usage (needs numpy; a few minutes on a few MB):
-    python3 benches/anchor_plan.py sample-logs/*.log ../shared/real-logs/loghub/*
+    python3 benches/anchor_plan.py sample-logs/*.log tests/data/loghub/*.log > patterns/anchor-plan.tsv
 
-EMBEDDED_PLAN was made with exactly that command: the repository's sample logs plus the real
+The shipped plan was made with exactly that command: the repository's sample logs plus the real
 logs of 16 systems without vendor codes, not the benchmark's generated log.
 """
 import glob
@@ -148,9 +148,15 @@ def order(anchors, offsets, buckets):
     return sorted(bucket_of, key=lambda w: ids[w])
 
 
-def rust(text):
-    s = text.decode()
-    return f'r#"{s}"#' if '"' in s or "\\" in s else f'"{s}"'
+HEADER = """\
+# The search plan of the embedded catalog's anchors: which window (a suffix of the anchor)
+# each anchor is searched by, and in which order the windows go to the packed searcher (the
+# order sets their buckets). One anchor a line: OFFSET<TAB>ANCHOR, the window starting OFFSET
+# bytes into the anchor. Anchors the plan does not name are searched for whole, so a vendor
+# added with new anchors works without a new plan; the plan only keeps the screen tight.
+# Made by: python3 benches/anchor_plan.py sample-logs/*.log tests/data/loghub/*.log > patterns/anchor-plan.tsv
+# (numpy, a few minutes), over the sample logs and real logs of 16 systems without vendor codes.
+"""
 
 
 def main():
@@ -164,12 +170,11 @@ def main():
     c, offsets, buckets = search(corpus, anchors, restarts=3, rng=rng)
     whole = cost(corpus, anchors, [0] * len(anchors), [BUCKETS - 1 - i % BUCKETS for i in range(len(anchors))])
     print(f"{len(data)} bytes: {c} weighed places, anchors searched whole: about {whole}", file=sys.stderr)
-    print("&[")
+    print(HEADER, end="")
     for w in order(anchors, offsets, buckets):
         for i, a in enumerate(anchors):
             if a[offsets[i]:] == w:
-                print(f"    ({rust(a)}, {offsets[i]}),")
-    print("]")
+                print(f"{offsets[i]}\t{a.decode()}")
 
 
 if __name__ == "__main__":

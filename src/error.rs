@@ -51,9 +51,14 @@ pub enum Error {
         /// The underlying I/O error.
         cause: std::io::Error,
     },
-    /// The command line asked for something the library cannot do.
+    /// The matcher or the scanner's threads could not be built (an automaton too large, a
+    /// thread pool the system refused).
     #[error("{0}")]
-    Usage(String),
+    Build(String),
+    /// A request the library cannot carry out: an unknown grouping key or vendor, reports
+    /// that cannot be merged, a format that cannot hold what is asked of it.
+    #[error("{0}")]
+    Invalid(String),
     /// A `--glob` pattern could not be parsed.
     #[error("invalid glob {pattern:?}: {message}")]
     Glob {

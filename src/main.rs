@@ -4,11 +4,9 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     run_as_batch_job();
-    match cli::run(cli::Cli::parse()) {
+    match cli::run(cli::parse()) {
         Ok(cli::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(cli::Outcome::InputErrors) => ExitCode::from(2),
         Err(e) => {

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -100,7 +101,7 @@ pub struct ScanArgs {
 
     /// Output format. By default: `table` when standard output is a terminal, `csv` otherwise.
     /// Example: `-f json`.
-    #[arg(short = 'f', long, value_enum)]
+    #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
     /// Print one JSON object per hit (file, line, offset, vendor, code, name, category,
@@ -109,8 +110,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub hits: bool,
 
-    /// Only report these vendors (comma-separated ids: okta, wso2, akamai, stormpath, idaas,
-    /// oauth). Example: `--vendor okta,oauth`.
+    /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them).
+    /// Example: `--vendor okta,oauth`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
@@ -184,6 +185,24 @@ pub struct ScanArgs {
     pub unknown_cap: usize,
 }
 
+/// Parses a report format by the library's names, listing each with its help in `--help`.
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    let names = Format::ALL.map(|f| PossibleValue::new(f.name()).help(f.about()));
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<Format>())
+}
+
+/// Parses a catalog format, listing each with its help in `--help`.
+fn catalog_format_parser() -> impl TypedValueParser<Value = CatalogFormat> {
+    let names = CatalogFormat::ALL.map(|(_, name, about)| PossibleValue::new(name).help(about));
+    PossibleValuesParser::new(names).try_map(|name| {
+        CatalogFormat::ALL
+            .into_iter()
+            .find(|&(_, n, _)| n == name)
+            .map(|(f, _, _)| f)
+            .ok_or("unknown format")
+    })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MmapArg {
     /// Map only files that are not being written.
@@ -202,7 +221,7 @@ pub struct MergeArgs {
 
     /// Output format. By default: `table` when standard output is a terminal, `csv`
     /// otherwise. Example: `-f json` (a report that can be merged again).
-    #[arg(short = 'f', long, value_enum)]
+    #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
     /// Keep only the N largest rows. Example: `--top 20`.
@@ -216,12 +235,13 @@ pub struct MergeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CatalogArgs {
-    /// Only list these vendors (comma-separated ids). Example: `--vendor wso2,akamai`.
+    /// Only list these vendors (comma-separated ids, as `errscan catalog` lists them).
+    /// Example: `--vendor wso2,akamai`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
     /// Output format. Example: `-f csv`.
-    #[arg(short = 'f', long, value_enum, default_value_t = CatalogFormat::Table)]
+    #[arg(short = 'f', long, value_parser = catalog_format_parser(), default_value = "table")]
     pub format: CatalogFormat,
 
     /// Load this directory of *.toml pattern files instead of the built-in catalog; a broken
@@ -246,6 +266,27 @@ fn load_catalog(dir: Option<&PathBuf>) -> anyhow::Result<Catalog> {
 }
 
 /// Runs the parsed command line.
+/// Parses the command line, with the built-in catalog's vendor ids named in the help of
+/// `--vendor` (they come from `patterns/`, so a vendor added there is listed too).
+pub fn parse() -> Cli {
+    let mut command = Cli::command();
+    let ids = Catalog::embedded_vendor_ids();
+    if !ids.is_empty() {
+        let ids = format!("built in: {}", ids.join(", "));
+        for sub in ["scan", "catalog"] {
+            command = command.mut_subcommand(sub, |c| {
+                c.mut_arg("vendor", |a| {
+                    let help = a.get_long_help().or(a.get_help()).map(|h| h.to_string());
+                    let help = help.unwrap_or_default();
+                    a.long_help(format!("{help}\n[{ids}]"))
+                })
+            });
+        }
+    }
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => scan(args),

@@ -28,7 +28,7 @@ use regex_automata::meta;
 
 use crate::catalog::{self, Catalog, EntryId, VendorId};
 use crate::error::{Error, Result};
-use anchors::{AnchorFinder, EMBEDDED_PLAN};
+use anchors::{embedded_plan, AnchorFinder};
 use batch::{Batch, PendingLine, BATCH_LINES};
 use capture::Capture;
 use confirm::{line_starts, RuleScratch};
@@ -241,7 +241,7 @@ impl<'c> Matcher<'c> {
                     .collect()
             })
             .collect();
-        let anchors = AnchorFinder::new(&literals, EMBEDDED_PLAN)?;
+        let anchors = AnchorFinder::new(&literals, &embedded_plan())?;
         // Rules that share a line regex (Akamai's envelope, WSO2's rejections) share its
         // answer for a line.
         let mut envelopes: Vec<Envelope<'c>> = Vec::new();
@@ -281,7 +281,7 @@ impl<'c> Matcher<'c> {
                         None => builder.build(when),
                     };
                     let regex = regex.map_err(|e| {
-                        Error::Usage(format!("{}: cannot build the attribution: {e}", r.origin))
+                        Error::Build(format!("{}: cannot build the attribution: {e}", r.origin))
                     })?;
                     Ok(Condition {
                         gate: FoldedGate::new(when),

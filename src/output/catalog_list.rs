@@ -36,7 +36,7 @@ pub struct CatalogRow<'a> {
 }
 
 /// The catalog formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CatalogFormat {
     /// Aligned columns.
     Table,
@@ -44,6 +44,15 @@ pub enum CatalogFormat {
     Csv,
     /// A JSON array of objects.
     Json,
+}
+
+impl CatalogFormat {
+    /// Every catalog format, with its name and what it is, for help texts.
+    pub const ALL: [(CatalogFormat, &'static str, &'static str); 3] = [
+        (CatalogFormat::Table, "table", "aligned columns"),
+        (CatalogFormat::Csv, "csv", "CSV with a header row"),
+        (CatalogFormat::Json, "json", "a JSON array of objects"),
+    ];
 }
 
 /// The rows of the catalog, for the given vendors (all when `None`), in catalog order.

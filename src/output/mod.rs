@@ -18,7 +18,7 @@ use crate::report::grouping::Grouped;
 use crate::report::{Annotation, HitRecord};
 
 /// The output formats of `scan` and `merge`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for a terminal, descriptions cut to its width, a totals line.
     Table,
@@ -30,6 +30,56 @@ pub enum Format {
     Ndjson,
     /// Prometheus text exposition format, for the node_exporter textfile collector.
     Prom,
+}
+
+impl Format {
+    /// Every format, in the order they are listed to users.
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Csv,
+        Format::Json,
+        Format::Ndjson,
+        Format::Prom,
+    ];
+
+    /// The format's name as users type it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Prom => "prom",
+        }
+    }
+
+    /// One line on what the format is, for help texts.
+    pub fn about(self) -> &'static str {
+        match self {
+            Format::Table => "aligned columns for a terminal, descriptions cut to its width",
+            Format::Csv => "comma-separated values with a header row",
+            Format::Json => "one JSON document, which `merge` reads back",
+            Format::Ndjson => "one JSON object per row (per hit when hits are listed)",
+            Format::Prom => "Prometheus text format, for node_exporter's textfile collector",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| Error::Invalid(format!("unknown format `{name}`")))
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Facts about the run that only some formats print.
@@ -160,7 +210,9 @@ pub fn write_window(
             }
             w.flush().map_err(stdout_error)
         }
-        other => Err(Error::Usage(format!("--every cannot write {other:?}"))),
+        other => Err(Error::Invalid(format!(
+            "windows are written as ndjson or csv, not {other}"
+        ))),
     }
 }
 

@@ -83,23 +83,23 @@ pub fn parse_group_by(list: &str) -> Result<Vec<GroupKey>> {
     let mut keys = Vec::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let key = GroupKey::parse(name).ok_or_else(|| {
-            Error::Usage(format!(
+            Error::Invalid(format!(
                 "unknown group-by key `{name}` (known: vendor, code, category, vendor_category, file, minute, hour, day)"
             ))
         })?;
         if keys.contains(&key) {
-            return Err(Error::Usage(format!("group-by key `{name}` given twice")));
+            return Err(Error::Invalid(format!("group-by key `{name}` given twice")));
         }
         if matches!(key, GroupKey::Time(_)) && keys.iter().any(|k| matches!(k, GroupKey::Time(_))) {
-            return Err(Error::Usage(
+            return Err(Error::Invalid(
                 "group by at most one of minute, hour, day".to_string(),
             ));
         }
         keys.push(key);
     }
     if keys.is_empty() {
-        return Err(Error::Usage(
-            "--group-by needs at least one key".to_string(),
+        return Err(Error::Invalid(
+            "a grouping needs at least one key".to_string(),
         ));
     }
     if keys.contains(&GroupKey::Code) && !keys.contains(&GroupKey::Vendor) {
@@ -219,7 +219,7 @@ impl Grouped {
     /// When the two were grouped by different keys.
     pub fn merge(&mut self, other: Grouped) -> Result<()> {
         if self.group_by != other.group_by {
-            return Err(Error::Usage(format!(
+            return Err(Error::Invalid(format!(
                 "cannot merge reports grouped by `{}` and by `{}`",
                 join(&self.group_by),
                 join(&other.group_by)

@@ -100,7 +100,7 @@ impl<'c> Scanner<'c> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.threads)
             .build()
-            .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", config.threads)))?;
+            .map_err(|e| Error::Build(format!("cannot start {} threads: {e}", config.threads)))?;
         Ok(Scanner {
             matcher,
             config,
