@@ -5,21 +5,26 @@
 //! Device files are refused. Mapping and releasing a map are `unsafe`; the safety conditions
 //! are stated where they are met.
 
+mod adapters;
 pub mod chunk;
+mod codec;
 pub mod line_buffer;
+mod mmap;
 pub mod walk;
 
 use std::fs::{File, Metadata};
-use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use encoding_rs_io::DecodeReaderBytesBuilder;
-use memmap2::{Mmap, MmapOptions};
+use memmap2::Mmap;
 
 use crate::error::{Error, Result};
+use adapters::{AtOpen, FailOnce};
+use codec::{decode, read_head, sniff, Kind};
+use mmap::{map, should_map};
 
 /// When to memory-map a file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,20 +47,6 @@ pub const QUIET_PERIOD: Duration = Duration::from_secs(30);
 /// Files smaller than this are read into memory rather than mapped: a map costs more than a
 /// read at that size.
 const SMALL_FILE: u64 = 1 << 20;
-
-/// How many leading bytes tell what an input holds (the longest magic number).
-const HEAD: usize = 4;
-
-/// The buffer between a compressed source and its decoder.
-const COMPRESSED_BUFFER: usize = 1 << 16;
-
-/// The most a decoder is asked to produce in one call. gzip and bzip2 decoders drop what a
-/// call decoded when they meet damage later in the same call, so this bounds what can be lost
-/// before the damage (zstd loses nothing, see [`ZstdBlocks`]).
-const DECODED_SLICE: usize = 16 << 10;
-
-/// The size of a zstd block header, which the input size zstd asks for includes after a block.
-const ZSTD_BLOCK_HEADER: usize = 3;
 
 /// One input named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,49 +125,6 @@ impl Content {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = range;
-    }
-}
-
-/// What the first bytes of an input say it holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// Bytes to scan as they are (UTF-8, ASCII, Latin-1, ...).
-    Plain,
-    /// Compressed data.
-    Compressed(Codec),
-    /// UTF-16 text with a byte order mark (little- or big-endian).
-    Utf16,
-}
-
-/// A compression format recognised by its magic number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Codec {
-    Gzip,
-    Zstd,
-    Bzip2,
-}
-
-impl Codec {
-    fn name(self) -> &'static str {
-        match self {
-            Codec::Gzip => "gzip",
-            Codec::Zstd => "zstd",
-            Codec::Bzip2 => "bzip2",
-        }
-    }
-}
-
-/// Tells what an input holds from its first [`HEAD`] bytes. None of these prefixes can start
-/// a line of UTF-8 text, so a plain log is never mistaken for one.
-fn sniff(head: &[u8]) -> Kind {
-    match head {
-        [0x1f, 0x8b, ..] => Kind::Compressed(Codec::Gzip),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => Kind::Compressed(Codec::Zstd),
-        // A zstd skippable frame (0x184D2A50..=0x184D2A5F, little-endian) may open a file.
-        [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Kind::Compressed(Codec::Zstd),
-        [b'B', b'Z', b'h', b'1'..=b'9', ..] => Kind::Compressed(Codec::Bzip2),
-        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Kind::Utf16,
-        _ => Kind::Plain,
     }
 }
 
@@ -407,308 +355,13 @@ fn stream<R: Read + Send + 'static>(mut reader: R, meter: Meter) -> io::Result<O
     decode(sniff(&head), head, reader, meter)
 }
 
-/// A stream of `head` followed by `rest`, decoded as `kind` says, its bytes (before decoding)
-/// added to `meter` as they are read.
-fn decode<R: Read + Send + 'static>(
-    kind: Kind,
-    head: Vec<u8>,
-    rest: R,
-    meter: Meter,
-) -> io::Result<Opened> {
-    let source = Metered {
-        inner: Cursor::new(head).chain(rest),
-        meter,
-    };
-    Ok(Opened::Stream(match kind {
-        Kind::Plain => Box::new(source),
-        Kind::Utf16 => Box::new(utf16_to_utf8(source)),
-        Kind::Compressed(codec) => {
-            // What was compressed may itself be UTF-16 (a Windows export, gzipped).
-            let mut decoded = decompress(codec, source)?;
-            let head = read_head(&mut decoded)?;
-            let decoded = Cursor::new(head).chain(decoded);
-            if sniff(decoded.get_ref().0.get_ref()) == Kind::Utf16 {
-                Box::new(utf16_to_utf8(decoded))
-            } else {
-                Box::new(decoded)
-            }
-        }
-    }))
-}
-
-/// Transcodes UTF-16 (the byte order mark says which endianness) to UTF-8, dropping the mark.
-/// Invalid sequences become U+FFFD rather than errors.
-fn utf16_to_utf8<R: Read>(source: R) -> impl Read {
-    DecodeReaderBytesBuilder::new()
-        .bom_sniffing(true)
-        .strip_bom(true)
-        .build(source)
-}
-
-/// Reads up to [`HEAD`] bytes, fewer only at the end of the input. A pipe may deliver them one
-/// at a time, which a single `fill_buf` would not wait for.
-fn read_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
-    let mut head = vec![0; HEAD];
-    let mut filled = 0;
-    while filled < HEAD {
-        match reader.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    head.truncate(filled);
-    Ok(head)
-}
-
-/// A decoder for `codec` over `source`. Multi-member gzip files (logrotate's, or
-/// `cat a.gz b.gz`), multi-frame zstd and multi-stream bzip2 files are decoded whole.
-fn decompress<R: Read + Send + 'static>(codec: Codec, source: R) -> io::Result<Decompressed> {
-    let consumed = Arc::new(AtomicU64::new(0));
-    let input = Counted {
-        inner: BufReader::with_capacity(COMPRESSED_BUFFER, source),
-        consumed: Arc::clone(&consumed),
-    };
-    let decoder: Box<dyn Read + Send> = match codec {
-        Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
-        Codec::Zstd => Box::new(ZstdBlocks {
-            input,
-            decoder: zstd::stream::raw::Decoder::new()?,
-            want: 1,
-            frame_done: false,
-        }),
-        Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
-    };
-    Ok(Decompressed {
-        decoder,
-        codec,
-        consumed,
-    })
-}
-
-/// A multi-frame zstd decoder that hands zstd one block at a time, as much input as it asks
-/// for, so that a damaged block fails alone and every block before it is delivered.
-/// (`zstd::stream::read::Decoder` passes all the input it has, and a single zstd call that
-/// decodes good blocks and then meets a bad one returns only the error.)
-struct ZstdBlocks<R> {
-    input: R,
-    decoder: zstd::stream::raw::Decoder<'static>,
-    /// The input size zstd asked for last: the rest of a block plus the next block's header.
-    want: usize,
-    /// The last frame is complete: the input may end here, or another frame begin.
-    frame_done: bool,
-}
-
-impl<R: BufRead> Read for ZstdBlocks<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let mut out = OutBuffer::around(buf);
-        // What zstd holds from the last block goes first, alone, with no new input.
-        self.decoder.run(&mut InBuffer::around(&[]), &mut out)?;
-        if out.pos() > 0 {
-            return Ok(out.pos());
-        }
-        loop {
-            let data = self.input.fill_buf()?;
-            if data.is_empty() {
-                if self.frame_done {
-                    return Ok(0);
-                }
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "incomplete zstd frame",
-                ));
-            }
-            if self.frame_done {
-                self.decoder.reinit()?;
-                self.frame_done = false;
-                self.want = 1;
-            }
-            // A block's content without the header after it: a damaged header then fails
-            // in a call of its own, not in the one that decoded the block before it.
-            let feed = if self.want > ZSTD_BLOCK_HEADER {
-                self.want - ZSTD_BLOCK_HEADER
-            } else {
-                self.want.max(1)
-            };
-            let mut src = InBuffer::around(&data[..feed.min(data.len())]);
-            let want = self.decoder.run(&mut src, &mut out)?;
-            let used = src.pos();
-            self.input.consume(used);
-            self.want = want;
-            self.frame_done = want == 0;
-            if out.pos() > 0 {
-                return Ok(out.pos());
-            }
-        }
-    }
-}
-
-/// Counts the compressed bytes a decoder has consumed, to say where damage was found.
-struct Counted<R> {
-    inner: R,
-    consumed: Arc<AtomicU64>,
-}
-
-impl<R: BufRead> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf).map_err(SourceError::wrap)?;
-        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counted<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf().map_err(SourceError::wrap)
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.inner.consume(amt);
-        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
-    }
-}
-
-/// Marks an error of the compressed source (an I/O error, a file truncated while read) so that
-/// it is not reported as damaged data.
-#[derive(Debug)]
-struct SourceError(io::Error);
-
-impl SourceError {
-    fn wrap(e: io::Error) -> io::Error {
-        if e.kind() == io::ErrorKind::Interrupted {
-            return e;
-        }
-        io::Error::new(e.kind(), SourceError(e))
-    }
-}
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for SourceError {}
-
-/// Decompressed data; its errors say what went wrong and at which compressed offset.
-struct Decompressed {
-    decoder: Box<dyn Read + Send>,
-    codec: Codec,
-    consumed: Arc<AtomicU64>,
-}
-
-impl Read for Decompressed {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(DECODED_SLICE);
-        self.decoder.read(&mut buf[..n]).map_err(|e| {
-            if e.kind() == io::ErrorKind::Interrupted {
-                return e;
-            }
-            let at = self.consumed.load(Ordering::Relaxed);
-            let codec = self.codec.name();
-            let message = if e.get_ref().is_some_and(|inner| inner.is::<SourceError>()) {
-                format!("{codec}: at compressed offset {at}: {e}")
-            } else if e.kind() == io::ErrorKind::UnexpectedEof {
-                format!("{codec}: truncated data, unexpected end at compressed offset {at}")
-            } else {
-                format!("{codec}: corrupt data at compressed offset {at}: {e}")
-            };
-            io::Error::new(e.kind(), message)
-        })
-    }
-}
-
-/// A regular file read up to the length it had when it was opened: a file that grows is read
-/// as it was, and one that shrinks (truncated by `logrotate --copytruncate`, say) ends in an
-/// error rather than silently short.
-struct AtOpen {
-    file: File,
-    len: u64,
-    read: u64,
-}
-
-impl Read for AtOpen {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.len - self.read;
-        if left == 0 || buf.is_empty() {
-            return Ok(0);
-        }
-        let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let n = self.file.read(&mut buf[..max])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "file truncated while it was read, it had {} bytes when opened",
-                    self.len
-                ),
-            ));
-        }
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-/// Adds the bytes read through it to a meter, when there is one.
-struct Metered<R> {
-    inner: R,
-    meter: Meter,
-}
-
-impl<R: Read> Read for Metered<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(meter) = &self.meter {
-            meter.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        Ok(n)
-    }
-}
-
-/// Returns its error once, then end of input.
-struct FailOnce(Option<io::Error>);
-
-impl Read for FailOnce {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        match self.0.take() {
-            Some(e) => Err(e),
-            None => Ok(0),
-        }
-    }
-}
-
-fn should_map(policy: MmapPolicy, meta: &Metadata) -> bool {
-    match policy {
-        MmapPolicy::Never => false,
-        MmapPolicy::Always => true,
-        MmapPolicy::Auto => meta
-            .modified()
-            .ok()
-            .and_then(|m| SystemTime::now().duration_since(m).ok())
-            .is_some_and(|age| age >= QUIET_PERIOD),
-    }
-}
-
-/// Maps the first `len` bytes of `file` (its size when opened, so that what it gained since is
-/// not scanned), or returns `None` (and the caller reads instead) when the OS refuses.
-fn map(file: &File, len: u64) -> Option<Mmap> {
-    let len = usize::try_from(len).ok()?;
-    // SAFETY: the map is only read. Another process truncating the file while it is mapped
-    // would make reads fault (SIGBUS); `MmapPolicy::Auto` maps only files that have been quiet
-    // for `QUIET_PERIOD`, and `Always` is an explicit user choice documented as unsafe for
-    // live files.
-    unsafe { MmapOptions::new().len(len).map(file) }.ok()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use std::io::Write;
+    use std::sync::atomic::Ordering;
+
+    use super::codec::Codec;
+    use super::*;
 
     const LOG: &[u8] =
         b"2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided)\n\
