@@ -95,38 +95,6 @@ impl std::ops::Deref for Content {
     }
 }
 
-impl Content {
-    /// Lets the OS drop the page mappings of `range` of a memory map, which the caller will
-    /// not read again (a later read maps the pages again, so nothing is lost). Does nothing
-    /// for owned bytes.
-    ///
-    /// Why: unmapping a map costs time per mapped page (about 55 ms for 1 GiB), spent
-    /// serially after the scan when the whole map is dropped; released chunk by chunk, the
-    /// same work is shared by the scanning threads. Only the pages wholly inside `range` are
-    /// released, so that a neighbouring chunk still being scanned keeps its pages.
-    pub fn release(&self, range: std::ops::Range<usize>) {
-        #[cfg(target_os = "linux")]
-        if let Content::Mapped(map) = self {
-            let page = rustix::param::page_size();
-            let start = range.start.next_multiple_of(page);
-            let end = range.end.min(map.len()) / page * page;
-            if start < end {
-                // SAFETY: the map is a read-only mapping of a file (`MAP_SHARED`): dropping
-                // its page mappings discards nothing, and a later read maps the same bytes
-                // again from the page cache. The range is within the map and page-aligned.
-                let _ = unsafe {
-                    map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        start,
-                        end - start,
-                    )
-                };
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = range;
-    }
-}
 
 /// Opens an input according to `policy`.
 ///
