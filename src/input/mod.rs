@@ -95,7 +95,6 @@ impl std::ops::Deref for Content {
     }
 }
 
-
 /// Opens an input according to `policy`.
 ///
 /// Plain regular files of 1 MiB or more are mapped when `policy` allows it, smaller ones are
