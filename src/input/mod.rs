@@ -207,8 +207,8 @@ fn open_regular(
     if len < SMALL_FILE {
         let mut buf = Vec::with_capacity(len as usize + 1);
         buf.extend_from_slice(&head);
-        return match reader.read_to_end(&mut buf) {
-            Ok(_) => Ok(Opened::Bytes(Content::Owned(buf))),
+        return match reader.read_rest_into(&mut buf) {
+            Ok(()) => Ok(Opened::Bytes(Content::Owned(buf))),
             // Deliver what was read, then the error, so that the caller counts the first and
             // reports the second with its offset.
             Err(e) => decode(Kind::Plain, buf, FailOnce(Some(e)), meter),

@@ -8,7 +8,7 @@
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::bounded;
 use rayon::prelude::*;
@@ -89,6 +89,10 @@ pub struct Scanner<'c> {
     matcher: Matcher<'c>,
     config: ScanConfig,
     pool: rayon::ThreadPool,
+    /// Scratch space returned by finished tasks, for the next ones. A fresh [`Scratch`] builds
+    /// its search caches on first use, which cost about as much as scanning 100 KB; reused,
+    /// a directory of small files costs what its bytes cost. Locked only to take or give one.
+    scratches: Mutex<Vec<Scratch>>,
 }
 
 impl<'c> Scanner<'c> {
@@ -105,7 +109,22 @@ impl<'c> Scanner<'c> {
             matcher,
             config,
             pool,
+            scratches: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Scratch space for a task: one a finished task gave back, or a new one.
+    fn take_scratch(&self) -> Scratch {
+        let reused = self.scratches.lock().ok().and_then(|mut free| free.pop());
+        reused.unwrap_or_default()
+    }
+
+    /// Gives a task's scratch space back for the next task. The pool never holds more than
+    /// the tasks that ran at once.
+    fn give_scratch(&self, scratch: Scratch) {
+        if let Ok(mut free) = self.scratches.lock() {
+            free.push(scratch);
+        }
     }
 
     /// The catalog being scanned for.
@@ -166,7 +185,7 @@ impl<'c> Scanner<'c> {
             chunks
                 .into_par_iter()
                 .fold(
-                    || (self.new_counts(), Extent::default(), Scratch::default()),
+                    || (self.new_counts(), Extent::default(), self.take_scratch()),
                     |(mut counts, mut extent, mut scratch), range| {
                         extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
                         if let Some(p) = &self.config.progress {
@@ -176,7 +195,10 @@ impl<'c> Scanner<'c> {
                         (counts, extent, scratch)
                     },
                 )
-                .map(|(c, e, _)| (c, e))
+                .map(|(c, e, scratch)| {
+                    self.give_scratch(scratch);
+                    (c, e)
+                })
                 .reduce(
                     || (self.new_counts(), Extent::default()),
                     |(mut c1, mut e1), (c2, e2)| {
@@ -205,7 +227,7 @@ impl<'c> Scanner<'c> {
         for _ in 0..in_flight {
             let _ = free_tx.send(Slot {
                 block: Vec::new(),
-                scratch: Scratch::default(),
+                scratch: self.take_scratch(),
                 counts: self.new_counts(),
                 extent: Extent::default(),
             });
@@ -246,6 +268,7 @@ impl<'c> Scanner<'c> {
         for slot in free_rx.try_iter() {
             counts.merge(slot.counts);
             extent += slot.extent;
+            self.give_scratch(slot.scratch);
         }
         (counts, extent, failure)
     }
@@ -350,16 +373,18 @@ impl<'c> Scanner<'c> {
     ) -> (Counts, Extent, Option<Error>) {
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
-        let mut scratch = Scratch::default();
+        let mut scratch = self.take_scratch();
         let mut lines = LineReader::new(reader, self.config.block_size);
         let mut buf = Vec::new();
-        loop {
+        let failure = loop {
             match lines.next_into(&mut buf, false) {
                 Ok(true) => extent += self.scan_chunk(&buf, &mut scratch, &mut counts),
-                Ok(false) => return (counts, extent, None),
-                Err(e) => return (counts, extent, Some(read_failure(name, lines.offset(), &e))),
+                Ok(false) => break None,
+                Err(e) => break Some(read_failure(name, lines.offset(), &e)),
             }
-        }
+        };
+        self.give_scratch(scratch);
+        (counts, extent, failure)
     }
 
     /// Finds the hits of in-memory content, in input order, in parallel batches of chunks.
@@ -391,7 +416,7 @@ impl<'c> Scanner<'c> {
     /// relative to the input (`base` is the chunk's offset).
     fn chunk_hits(&self, data: &[u8], base: usize) -> (Vec<HitRecord>, u64) {
         let mut out = Vec::new();
-        let mut scratch = Scratch::default();
+        let mut scratch = self.take_scratch();
         let (mut counted_to, mut newlines) = (0usize, 0u64);
         self.matcher.find_lines(data, &mut scratch, |line| {
             newlines += bytecount::count(&data[counted_to..line.start], b'\n') as u64;
@@ -406,6 +431,7 @@ impl<'c> Scanner<'c> {
             }
         });
         newlines += bytecount::count(&data[counted_to..], b'\n') as u64;
+        self.give_scratch(scratch);
         (out, newlines)
     }
 
