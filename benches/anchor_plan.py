@@ -11,10 +11,10 @@ puts them in those buckets (the first window of each low-nybble prefix goes to b
 7 - id % 8) and prints the plan as Rust.
 
 Usage (needs numpy; a few minutes on a few MB):
-    python3 benches/anchor_plan.py sample-logs/*.log ../shared/real-logs/loghub/*
+    python3 benches/anchor_plan.py sample-logs/*.log tests/data/loghub/*
 
-EMBEDDED_PLAN was made with exactly that command: the repository's sample logs plus the real
-logs of 16 systems without vendor codes, not the benchmark's generated log.
+EMBEDDED_PLAN was made from exactly these files: the repository's sample logs plus the real
+logs of 16 systems without vendor codes (tests/data/README.md), not the benchmark's generated log.
 """
 import glob
 import random
