@@ -14,7 +14,7 @@ Usage (needs numpy; a few minutes on a few MB):
     python3 benches/anchor_plan.py sample-logs/*.log tests/data/loghub/*.log > patterns/anchor-plan.tsv
 
 The shipped plan was made with exactly that command: the repository's sample logs plus the real
-logs of 16 systems without vendor codes, not the benchmark's generated log.
+logs of 16 systems without vendor codes (tests/data/README.md), not the benchmark's generated log.
 """
 import glob
 import random

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Whole-process timings of errscan beside ripgrep and coreutils on the same generated log, the
-# figures of README's performance section. Needs ripgrep, hyperfine and GNU time
+# figures of docs/performance.md. Needs ripgrep, hyperfine and GNU time
 # (apt-get install ripgrep hyperfine time). Usage: benches/compare.sh [SIZE] (default 1GiB).
+# The log and its compressed copies go to $BENCH_DIR (default target/bench, about 3 GB for 1GiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1GiB}
-dir=${BENCH_DIR:-/tmp/errscan-bench}
+dir=${BENCH_DIR:-target/bench}
 mkdir -p "$dir"
 log=$dir/mixed-$size.log
 cargo build --release --quiet --bin errscan --example gen_mixed_log

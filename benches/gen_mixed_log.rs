@@ -6,18 +6,19 @@
 //! services (`{"code":2001,...}`, `"code":"20015"` without a WSO2 envelope,
 //! `{"code":210,"error":"rate_limited"}` without Akamai's `"stat":"error"`), other clouds' dotted
 //! codes, OAuth names in prose, syslog lines. About 15% of the lines are real vendor errors, in
-//! the log shapes of `/tmp/spec/detection.md` for all six vendors (okta, wso2, akamai, stormpath,
-//! idaas, oauth), with codes taken from the vendor documents in `/work/shared/vendor-docs/` (the
-//! tables at the bottom of this file) and, rarely, codes the documents lack in an unmistakable
-//! context (`Okta E0000199`), which errscan must report as unknown.
+//! the log shapes that the rules of `patterns/*.toml` describe, for all six vendors (okta, wso2,
+//! akamai, stormpath, idaas, oauth), with codes taken from the vendor documents in
+//! `tests/data/vendor-docs/` (the tables at the bottom of this file) and, rarely, codes the
+//! documents lack in an unmistakable context (`Okta E0000199`), which errscan must report as
+//! unknown.
 //!
 //! Every vendor line carries exactly one error, so the ground truth is exact: `EXPECTED_CSV`
 //! (header `vendor,code,count`, rows sorted by vendor then code) counts one hit per vendor line,
-//! following detection.md: a code repeated in a line (Okta errorLink, Stormpath moreInfo) counts
-//! once; IDaaS counts the specific `message` code, not the generic `code`; an Akamai number plus
-//! its name counts once, on the number (also when the name is `invalid_request`); OAuth names are
-//! attributed to `okta` / `idaas` when the line names them (their hosts, paths, envelopes),
-//! otherwise to `oauth`.
+//! following errscan's rules for settling a line's hits: a code repeated in a line (Okta
+//! errorLink, Stormpath moreInfo) counts once; IDaaS counts the specific `message` code, not the
+//! generic `code`; an Akamai number plus its name counts once, on the number (also when the name
+//! is `invalid_request`); OAuth names are attributed to `okta` / `idaas` when the line names them
+//! (their hosts, paths, envelopes), otherwise to `oauth`.
 //!
 //! The output is a pure function of its size: a fixed-seed splitmix64 PRNG drives everything and
 //! a bigger file starts with the smaller one. It stops after the line that reaches `SIZE_BYTES`.
@@ -26,10 +27,11 @@
 //! suffix):
 //!
 //! ```text
-//! cargo run --release --example gen_mixed_log -- 1GiB /tmp/mixed-1g.log /tmp/mixed-1g.expected.csv
+//! mkdir -p target/bench
+//! cargo run --release --example gen_mixed_log -- 1GiB target/bench/mixed-1GiB.log target/bench/mixed-1GiB.expected.csv
 //! # or without cargo:
-//! rustc --edition 2021 -O -o /tmp/gen_mixed_log benches/gen_mixed_log.rs
-//! /tmp/gen_mixed_log 100MB /tmp/mixed-100m.log /tmp/mixed-100m.expected.csv
+//! rustc --edition 2021 -O -o target/gen_mixed_log benches/gen_mixed_log.rs
+//! target/gen_mixed_log 100MB target/bench/mixed-100MB.log target/bench/mixed-100MB.expected.csv
 //! ```
 
 use std::collections::BTreeMap;
@@ -904,7 +906,7 @@ fn usage() -> ExitCode {
          Writes a deterministic mixed log of at least SIZE_BYTES bytes (suffixes K, M, G, KB, MB,\n\
          GB, KiB, MiB, GiB accepted) to OUT_PATH and, if given, the exact expected hits as CSV\n\
          (vendor,code,count) to EXPECTED_CSV.\n\
-         example: cargo run --release --example gen_mixed_log -- 1GiB /tmp/mixed-1g.log /tmp/mixed-1g.expected.csv"
+         example: cargo run --release --example gen_mixed_log -- 1GiB mixed-1GiB.log mixed-1GiB.expected.csv"
     );
     ExitCode::from(2)
 }
@@ -1029,7 +1031,7 @@ fn run(size: u64, out_path: &str, expected: Option<&str>) -> std::io::Result<()>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Codes from /work/shared/vendor-docs/, as documented (texts cut to their first sentence, quotes
+// Codes from tests/data/vendor-docs/, as documented (texts cut to their first sentence, quotes
 // turned into apostrophes so they fit in JSON).
 // ---------------------------------------------------------------------------------------------
 
