@@ -314,18 +314,9 @@ impl Catalog {
     /// The vendor ids of the embedded pattern files, in file order, read without building
     /// the catalog (cheap enough for a help text). A file without one is left out.
     pub fn embedded_vendor_ids() -> Vec<String> {
-        #[derive(Deserialize)]
-        struct Head {
-            vendor: IdOnly,
-        }
-        #[derive(Deserialize)]
-        struct IdOnly {
-            id: String,
-        }
         EMBEDDED
             .iter()
-            .filter_map(|(_, text)| toml::from_str::<Head>(text).ok())
-            .map(|h| h.vendor.id)
+            .filter_map(|(_, text)| vendor_id_of(text))
             .collect()
     }
 
@@ -335,33 +326,57 @@ impl Catalog {
     /// When the directory cannot be read, holds no pattern file, or a file is broken; the error
     /// names the file and line.
     pub fn from_dir(dir: &Path) -> Result<Catalog> {
-        let read_err = |cause| Error::PatternDir {
-            path: dir.to_path_buf(),
-            cause,
-        };
-        let mut paths = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(read_err)? {
-            let path = entry.map_err(read_err)?.path();
-            if path.extension().is_some_and(|x| x == "toml") {
-                paths.push(path);
+        Catalog::from_sources(&read_dir_sources(dir)?)
+    }
+
+    /// The built-in catalog (when `builtin`) with the pattern files of `dirs` added, in the
+    /// order given. A file whose vendor id is already loaded replaces that vendor's file, so a
+    /// user can change one built-in vendor without copying the others; two files of one vendor
+    /// among `dirs` are an error naming both.
+    ///
+    /// # Errors
+    /// When a directory cannot be read or holds no pattern file, a file is broken (the error
+    /// names the file and line), two given files define one vendor, or nothing is left to load.
+    pub fn with_dirs(builtin: bool, dirs: &[&Path]) -> Result<Catalog> {
+        // (vendor id when it can be read, file name, text, given by the user)
+        let mut files: Vec<(Option<String>, String, String, bool)> = Vec::new();
+        if builtin {
+            for (name, text) in EMBEDDED {
+                let name = format!("<embedded>/{name}");
+                files.push((vendor_id_of(text), name, (*text).to_string(), false));
             }
         }
-        paths.sort();
-        if paths.is_empty() {
-            return Err(Error::pattern(
-                &dir.display().to_string(),
-                0,
-                "no pattern files (*.toml) in this directory",
+        for dir in dirs {
+            for (name, text) in read_dir_sources(dir)? {
+                let id = vendor_id_of(&text);
+                let same = id
+                    .as_ref()
+                    .and_then(|id| files.iter().position(|f| f.0.as_ref() == Some(id)));
+                match same {
+                    Some(i) if files[i].3 => {
+                        return Err(Error::pattern(
+                            &name,
+                            0,
+                            format!(
+                                "vendor `{}` is defined by {} too",
+                                id.unwrap_or_default(),
+                                files[i].1
+                            ),
+                        ));
+                    }
+                    Some(i) => files[i] = (id, name, text, true),
+                    None => files.push((id, name, text, true)),
+                }
+            }
+        }
+        if files.is_empty() {
+            return Err(Error::Invalid(
+                "no pattern files: the built-in catalog is off and no directory was given"
+                    .to_string(),
             ));
         }
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::pattern(&path.display().to_string(), 0, format!("cannot read: {e}"))
-            })?;
-            files.push((path.display().to_string(), text));
-        }
-        Catalog::from_sources(&files)
+        let sources: Vec<(String, String)> = files.into_iter().map(|f| (f.1, f.2)).collect();
+        Catalog::from_sources(&sources)
     }
 
     /// Builds a catalog from (file name, TOML text) pairs; the name is used in messages.
@@ -771,6 +786,51 @@ pub(crate) fn compile_regex(
         .build()
 }
 
+/// The `*.toml` files of `dir` in name order, as (path, text).
+fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>> {
+    let read_err = |cause| Error::PatternDir {
+        path: dir.to_path_buf(),
+        cause,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Error::pattern(
+            &dir.display().to_string(),
+            0,
+            "no pattern files (*.toml) in this directory",
+        ));
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::pattern(&path.display().to_string(), 0, format!("cannot read: {e}"))
+        })?;
+        files.push((path.display().to_string(), text));
+    }
+    Ok(files)
+}
+
+/// The `[vendor] id` of a pattern file, read without loading it; `None` when the file does not
+/// parse (loading it then reports why, with its line).
+fn vendor_id_of(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Head {
+        vendor: IdOnly,
+    }
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    toml::from_str::<Head>(text).ok().map(|h| h.vendor.id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -780,6 +840,63 @@ mod tests {
     }
 
     const VENDOR: &str = "[vendor]\nid = \"v\"\nname = \"V\"\n";
+
+    /// A pattern directory holding `files` (name, text).
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    const ACME: &str = "[vendor]\nid = \"acme\"\nname = \"Acme\"\n\
+        [[rule]]\nid = \"r\"\nanchors = [\"ACME-\"]\nregex = 'ACME-(?P<code>\\d+)'\n\
+        [[code]]\ncode = \"1\"\ncategory = \"token\"\ndescription = \"d\"\n";
+
+    #[test]
+    fn pattern_directories_add_to_the_builtin_catalog() {
+        let builtin = Catalog::embedded().unwrap();
+        let dir = dir_with(&[("acme.toml", ACME)]);
+        let cat = Catalog::with_dirs(true, &[dir.path()]).unwrap();
+        assert_eq!(cat.vendors().len(), builtin.vendors().len() + 1);
+        assert_eq!(cat.entries().len(), builtin.entries().len() + 1);
+        assert!(cat.vendor_id("okta").is_some() && cat.vendor_id("acme").is_some());
+        let only = Catalog::with_dirs(false, &[dir.path()]).unwrap();
+        assert_eq!(only.vendors().len(), 1);
+    }
+
+    #[test]
+    fn a_file_of_a_builtin_vendor_replaces_it() {
+        let okta = ACME.replace("id = \"acme\"", "id = \"okta\"");
+        let dir = dir_with(&[("my-okta.toml", &okta)]);
+        let builtin = Catalog::embedded().unwrap();
+        let cat = Catalog::with_dirs(true, &[dir.path()]).unwrap();
+        assert_eq!(cat.vendors().len(), builtin.vendors().len());
+        let v = cat.vendor_id("okta").unwrap();
+        let codes: Vec<&str> = cat
+            .entries()
+            .iter()
+            .filter(|e| e.vendor == v)
+            .map(|e| e.code.as_str())
+            .collect();
+        assert_eq!(codes, ["1"]);
+    }
+
+    #[test]
+    fn one_vendor_in_two_given_files_is_an_error_naming_both() {
+        let a = dir_with(&[("a.toml", ACME)]);
+        let b = dir_with(&[("b.toml", ACME)]);
+        let e = Catalog::with_dirs(true, &[a.path(), b.path()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.toml") && e.contains("a.toml") && e.contains("acme"),
+            "{e}"
+        );
+        let e = Catalog::with_dirs(false, &[]).unwrap_err().to_string();
+        assert!(e.contains("no pattern files"), "{e}");
+    }
 
     #[test]
     fn loads_a_minimal_file() {

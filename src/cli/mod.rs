@@ -58,7 +58,7 @@ pub enum Command {
     /// Examples:
     ///   errscan catalog                           all codes as a table
     ///   errscan catalog --vendor okta -f json     Okta's codes as a JSON array
-    ///   errscan catalog --patterns ./patterns     check and list a pattern directory
+    ///   errscan catalog --no-builtin --patterns ./patterns   check and list a pattern directory
     #[command(verbatim_doc_comment)]
     Catalog(CatalogArgs),
     /// Merge JSON reports (from many hosts or nights) into one, summing counts per key.
@@ -126,10 +126,8 @@ pub struct ScanArgs {
     )]
     pub threads: u16,
 
-    /// Load the catalog and rules from this directory of *.toml pattern files instead of the
-    /// built-in one. Example: `--patterns ./my-patterns`.
-    #[arg(long, value_name = "DIR")]
-    pub patterns: Option<PathBuf>,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     /// When to memory-map files: `auto` maps only files unmodified for 30 s (a live log being
     /// truncated under a map would crash the process), `always` maps every file, `never` reads
@@ -244,10 +242,23 @@ pub struct CatalogArgs {
     #[arg(short = 'f', long, value_parser = catalog_format_parser(), default_value = "table")]
     pub format: CatalogFormat,
 
-    /// Load this directory of *.toml pattern files instead of the built-in catalog; a broken
-    /// file is reported with its name and line. Example: `--patterns ./patterns`.
+    #[command(flatten)]
+    pub patterns: PatternArgs,
+}
+
+/// Where the catalog comes from: the built-in pattern files, and the user's.
+#[derive(Debug, clap::Args)]
+pub struct PatternArgs {
+    /// Add the *.toml pattern files of DIR to the built-in catalog (repeatable, in order). A
+    /// file whose `[vendor] id` is a built-in vendor's replaces that vendor; a broken file is
+    /// reported with its name and line. Example: `--patterns ./my-patterns`.
     #[arg(long, value_name = "DIR")]
-    pub patterns: Option<PathBuf>,
+    pub patterns: Vec<PathBuf>,
+
+    /// Use only the pattern files of `--patterns`, not the built-in catalog.
+    /// Example: `--no-builtin --patterns ./patterns`.
+    #[arg(long)]
+    pub no_builtin: bool,
 }
 
 /// How a run ended, for the exit status.
@@ -258,11 +269,12 @@ pub enum Outcome {
     InputErrors,
 }
 
-fn load_catalog(dir: Option<&PathBuf>) -> anyhow::Result<Catalog> {
-    Ok(match dir {
-        Some(d) => Catalog::from_dir(d)?,
-        None => Catalog::embedded()?,
-    })
+fn load_catalog(args: &PatternArgs) -> anyhow::Result<Catalog> {
+    if args.patterns.is_empty() && !args.no_builtin {
+        return Ok(Catalog::embedded()?);
+    }
+    let dirs: Vec<&Path> = args.patterns.iter().map(PathBuf::as_path).collect();
+    Ok(Catalog::with_dirs(!args.no_builtin, &dirs)?)
 }
 
 /// Runs the parsed command line.
@@ -337,7 +349,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
 }
 
 fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
-    let cat = load_catalog(args.patterns.as_ref())?;
+    let cat = load_catalog(&args.patterns)?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let rows = catalog_list::rows(&cat, vendors.as_deref());
     let stdout = std::io::stdout();
@@ -348,7 +360,7 @@ fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
-    let cat = load_catalog(args.patterns.as_ref())?;
+    let cat = load_catalog(&args.patterns)?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let group_by = match &args.group_by {
         Some(list) => parse_group_by(list)?,
