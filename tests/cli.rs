@@ -551,7 +551,7 @@ fn broken_pattern_files_name_the_file_and_line() {
 }
 
 #[test]
-fn a_user_pattern_directory_replaces_the_catalog() {
+fn no_builtin_with_a_user_pattern_directory_replaces_the_catalog() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("acme.toml"),
@@ -562,7 +562,7 @@ fn a_user_pattern_directory_replaces_the_catalog() {
     .unwrap();
     let out = stdout_of(
         errscan()
-            .args(["scan", "-f", "csv", "--patterns"])
+            .args(["scan", "-f", "csv", "--no-builtin", "--patterns"])
             .arg(dir.path())
             .write_stdin("x ACME-401 y\nOkta E0000011 (x)\nACME-999 z ACME-401\n"),
     );
