@@ -1,6 +1,8 @@
 //! The command line: clap derive types and the `run` function that turns them into library
 //! calls. No scanning logic lives here.
 
+mod explain;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -61,6 +63,16 @@ pub enum Command {
     ///   errscan catalog --no-builtin --patterns ./patterns   check and list a pattern directory
     #[command(verbatim_doc_comment)]
     Catalog(CatalogArgs),
+    /// Show why each line counted or not: its hits with the rule that found each, and the
+    /// rules its anchors triggered that gave nothing, with the reason.
+    ///
+    /// Examples:
+    ///   errscan explain app.log                   every line on which a rule was tried
+    ///   grep E0000 app.log | errscan explain      the lines of standard input
+    ///   errscan explain -f json app.log           one JSON object per line
+    ///   errscan explain --patterns ./mine x.log   try a pattern file of your own
+    #[command(verbatim_doc_comment)]
+    Explain(explain::ExplainArgs),
     /// Merge JSON reports (from many hosts or nights) into one, summing counts per key.
     ///
     /// The reports must have been grouped by the same keys. Merging is exact:
@@ -303,6 +315,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Catalog(args) => catalog(args),
+        Command::Explain(args) => explain::run(args),
         Command::Merge(args) => merge(args),
     }
 }

@@ -20,6 +20,7 @@ mod capture;
 mod confirm;
 mod dfa;
 mod envelope;
+pub mod explain;
 pub(crate) mod gates;
 mod settle;
 

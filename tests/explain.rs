@@ -1,0 +1,95 @@
+//! `errscan explain` agrees with `scan`: the hits it shows for every line of the sample logs
+//! and the labelled corpus add up to exactly the counts `scan` reports for the same file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn run(args: &[&str], file: &Path) -> String {
+    let out = Command::cargo_bin("errscan")
+        .unwrap()
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("sample-logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(root.join("tests/corpus/labelled.tsv"));
+    files.sort();
+    files
+}
+
+#[test]
+fn explain_shows_exactly_the_hits_scan_counts() {
+    for file in files() {
+        let mut explained: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for line in run(&["explain", "-f", "json"], &file).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            for h in v["hits"].as_array().unwrap() {
+                let key = (
+                    h["vendor"].as_str().unwrap().to_string(),
+                    h["code"].as_str().unwrap().to_string(),
+                );
+                *explained.entry(key).or_default() += 1;
+            }
+        }
+        let mut scanned: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let report: serde_json::Value = serde_json::from_str(&run(
+            &["scan", "-f", "json", "--unknown-cap", "100000"],
+            &file,
+        ))
+        .unwrap();
+        for row in report["counts"].as_array().unwrap() {
+            let key = (
+                row["vendor"].as_str().unwrap().to_string(),
+                row["code"].as_str().unwrap().to_string(),
+            );
+            scanned.insert(key, row["count"].as_u64().unwrap());
+        }
+        assert!(!scanned.is_empty(), "{}", file.display());
+        assert_eq!(explained, scanned, "{}", file.display());
+    }
+}
+
+#[test]
+fn explain_says_why_a_near_miss_did_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("near.log");
+    std::fs::write(
+        &log,
+        "{\"code\":2001,\"message\":\"quota exceeded\"}\nport 17002\n",
+    )
+    .unwrap();
+    let out = run(&["explain", "-f", "json"], &log);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert_eq!(lines[0]["line"], 1);
+    assert!(lines[0]["hits"].as_array().unwrap().is_empty());
+    let reasons: Vec<&str> = lines[0]["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(!reasons.is_empty());
+    assert!(
+        reasons.iter().any(|r| r.contains("envelope")),
+        "{reasons:?}"
+    );
+}
