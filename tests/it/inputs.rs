@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use crate::common::{bin, errscan, mkfifo};
 
 /// Count rows keyed by every column but `count` (and `file`, which differs between variants),
 /// each as `column=value`.
@@ -115,12 +115,6 @@ fn parse_counts(csv_text: &[u8]) -> Counts {
         *counts.entry(key).or_insert(0) += record[count_col].parse::<u64>().unwrap();
     }
     counts
-}
-
-fn errscan() -> Command {
-    let mut cmd = Command::cargo_bin("errscan").unwrap();
-    cmd.timeout(Duration::from_secs(60));
-    cmd
 }
 
 fn finish(out: Output) -> Run {
@@ -622,15 +616,6 @@ fn missing_and_unreadable_inputs_are_reported_and_the_rest_still_scanned() {
 }
 
 #[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(status.success(), "mkfifo {}", path.display());
-}
-
-#[cfg(unix)]
 #[test]
 fn fifos_are_streamed_plain_or_compressed() {
     let blocks = 200;
@@ -731,7 +716,7 @@ fn truncate_while_scanning(extra: &[&str]) {
     }
     w.into_inner().unwrap().sync_all().unwrap();
 
-    let bin = assert_cmd::cargo::cargo_bin("errscan");
+    let bin = bin();
     let mut child = std::process::Command::new(bin)
         .args(["scan", "-f", "csv", "-j", "2"])
         .args(extra)
@@ -809,7 +794,7 @@ fn thread_policies(pid: u32) -> Vec<u32> {
 #[test]
 fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
     const SCHED_BATCH: u32 = 3;
-    let bin = assert_cmd::cargo::cargo_bin("errscan");
+    let bin = bin();
     let mut child = std::process::Command::new(bin)
         .args(["scan", "-f", "csv", "-j", "2"])
         .stdin(Stdio::piped())
@@ -843,7 +828,7 @@ fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
 
 /// Runs `errscan scan -f csv ARGS` with `file` as standard input, asserting a clean exit.
 fn scan_redirected(args: &[&str], file: File) -> Counts {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("errscan"))
+    let out = std::process::Command::new(bin())
         .args(["scan", "-f", "csv"])
         .args(args)
         .stdin(file)

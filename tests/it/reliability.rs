@@ -9,38 +9,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const OKTA: &str =
-    "2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided), ErrorId oae1";
-const AKAMAI: &str =
-    r#"{"stat":"error","code":210,"error":"invalid_credentials","request_id":"r"}"#;
-const STORMPATH: &str = "HTTP 400, Stormpath 2001 (http://docs.stormpath.com/errors/2001): x";
-
-/// The vendor lines, with the (vendor, code) each one is one hit of.
-const VENDOR_LINES: [(&str, &str, &str); 3] = [
-    (OKTA, "okta", "E0000011"),
-    (AKAMAI, "akamai", "210"),
-    (STORMPATH, "stormpath", "2001"),
-];
-
-/// (vendor, code) -> hits.
-type Counts = BTreeMap<(String, String), u64>;
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("errscan")
-}
-
-fn errscan() -> Command {
-    let mut cmd = Command::cargo_bin("errscan").unwrap();
-    cmd.timeout(Duration::from_secs(120));
-    cmd
-}
+use crate::common::{
+    bin, errscan, json_counts, mkfifo, VendorCodeCounts as Counts, AKAMAI, OKTA, STORMPATH,
+    VENDOR_LINES,
+};
 
 fn counts(pairs: &[(&str, &str, u64)]) -> Counts {
     pairs
@@ -68,18 +46,10 @@ fn report(out: &Output) -> Report {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
-    let mut counts = Counts::new();
-    for row in doc["counts"].as_array().unwrap() {
-        let key = (
-            row["vendor"].as_str().unwrap().to_string(),
-            row["code"].as_str().unwrap().to_string(),
-        );
-        *counts.entry(key).or_insert(0) += row["count"].as_u64().unwrap();
-    }
     Report {
         status: out.status.code(),
         summary: doc["summary"].clone(),
-        counts,
+        counts: json_counts(&doc),
         stderr,
     }
 }
@@ -955,15 +925,6 @@ fn json_report_stays_valid_for_file_names_with_quotes_newlines_and_backslashes()
     );
     let merged: Value = serde_json::from_slice(&merged.stdout).unwrap();
     assert_eq!(merged["counts"], doc["counts"]);
-}
-
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 // Protection: `-o FILE` writes into a temporary file renamed over FILE only when the report
