@@ -9,7 +9,10 @@ use crate::common::{bin, csv_counts, errscan, repo_path, sample, sample_names, s
 
 fn expected_sample_counts() -> BTreeMap<String, BTreeMap<(String, String), u64>> {
     let path = repo_path("tests/data/sample-logs-expected.csv");
-    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(path)
+        .unwrap();
     let mut out: BTreeMap<String, BTreeMap<(String, String), u64>> = BTreeMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
