@@ -139,3 +139,58 @@ pub fn mkfifo(path: &Path) {
         .unwrap();
     assert!(status.success(), "mkfifo {}", path.display());
 }
+/// Whether this process runs as root, for which permission bits do not stop reads.
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of a file this process just made is its effective user.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+/// The user and group that [`unprivileged`] runs commands as when the tests run as root:
+/// `nobody`/`nogroup` on Debian.
+#[cfg(unix)]
+pub const UNPRIVILEGED_ID: u32 = 65534;
+
+/// A command running `program` with permission bits in force: as it is, when the tests do
+/// not run as root; as user and group 65534 without supplementary groups (util-linux
+/// `setpriv`) when they do. Panics, rather than letting a test run privileged, when `setpriv`
+/// cannot drop privileges here. The files `program` opens must be reachable by that user:
+/// see [`open_to_everyone`].
+#[cfg(unix)]
+pub fn unprivileged(program: &Path) -> std::process::Command {
+    if !is_root() {
+        return std::process::Command::new(program);
+    }
+    let id = UNPRIVILEGED_ID.to_string();
+    let drop_args = [
+        format!("--reuid={id}"),
+        format!("--regid={id}"),
+        "--clear-groups".to_string(),
+    ];
+    let check = std::process::Command::new("setpriv")
+        .args(&drop_args)
+        .args(["id", "-u"])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("running as root and `setpriv` (util-linux) cannot be run ({e}): install it")
+        });
+    assert!(
+        check.status.success() && String::from_utf8_lossy(&check.stdout).trim() == id,
+        "running as root and `setpriv` cannot drop to uid {id}: {:?}, {}",
+        check.status,
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(&drop_args).arg("--").arg(program);
+    cmd
+}
+
+/// Opens `dir` (a temporary directory, 0700 when made) to every user, so that a command from
+/// [`unprivileged`] can reach the files in it.
+#[cfg(unix)]
+pub fn open_to_everyone(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
