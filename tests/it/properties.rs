@@ -1,6 +1,7 @@
 //! Property tests: counts never depend on thread count, chunk size, stream block size or
-//! whether the input came from memory or a stream, and they equal a straightforward
-//! single-threaded scan of the same rules, line by line.
+//! whether the input came from memory or a stream: they equal the same matcher run line by
+//! line on one thread. (Whether the matcher is right is `agreement`'s question, answered
+//! against an independent oracle.)
 
 use errscan::{Catalog, Counts, Matcher, ScanConfig, Scanner};
 use proptest::prelude::*;
@@ -45,7 +46,7 @@ fn log() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(piece(), 0..40).prop_map(|p| p.concat())
 }
 
-/// The reference: every line scanned on its own, one thread.
+/// The reference: every line scanned on its own, one thread, by the same matcher.
 fn reference(matcher: &Matcher<'_>, data: &[u8]) -> Counts {
     let mut counts = Counts::new(matcher.catalog().entries().len());
     let mut scratch = Default::default();

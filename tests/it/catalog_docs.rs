@@ -1,28 +1,17 @@
-//! The shipped catalog against the vendors' own documents in `../shared/vendor-docs/`: every
+//! The shipped catalog against the vendors' own documents in `tests/data/vendor-docs/`: every
 //! documented code is in the catalog once, nothing else is, and sample descriptions are
-//! verbatim. The documents are found at `$ERRSCAN_VENDOR_DOCS`, or `../shared/vendor-docs`
-//! beside the repository; the test fails (it does not skip) when they are missing.
+//! verbatim.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use errscan::Catalog;
 use regex::Regex;
 
-fn docs_dir() -> PathBuf {
-    let dir = std::env::var_os("ERRSCAN_VENDOR_DOCS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vendor-docs"));
-    assert!(
-        dir.join("README.md").is_file(),
-        "vendor documents not found at {} (set ERRSCAN_VENDOR_DOCS)",
-        dir.display()
-    );
-    dir
-}
+use crate::common::test_data;
 
 fn doc(name: &str) -> String {
-    std::fs::read_to_string(docs_dir().join(name)).expect(name)
+    let path = test_data(&format!("vendor-docs/{name}"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn catalog_codes(cat: &Catalog, vendor: &str) -> Vec<String> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use crate::common::{bin, errscan, mkfifo, open_to_everyone, unprivileged};
 
 /// Count rows keyed by every column but `count` (and `file`, which differs between variants),
 /// each as `column=value`.
@@ -115,12 +115,6 @@ fn parse_counts(csv_text: &[u8]) -> Counts {
         *counts.entry(key).or_insert(0) += record[count_col].parse::<u64>().unwrap();
     }
     counts
-}
-
-fn errscan() -> Command {
-    let mut cmd = Command::cargo_bin("errscan").unwrap();
-    cmd.timeout(Duration::from_secs(60));
-    cmd
 }
 
 fn finish(out: Output) -> Run {
@@ -548,70 +542,47 @@ fn corrupt_zstd_is_reported_with_path_and_offset_and_its_prefix_counted() {
     );
 }
 
+// Run as an unprivileged user when the tests run as root (as in CI), so that the unreadable
+// file and directory really are unreadable to errscan; nothing here is skipped for root.
+#[cfg(unix)]
 #[test]
 fn missing_and_unreadable_inputs_are_reported_and_the_rest_still_scanned() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    open_to_everyone(root);
     let good = write(root, "good.log", &log(20));
     write(root, "walked/ok.log", &log(20));
     let missing = root.join("missing.log");
-    let mut args: Vec<OsString> = vec![
-        good.into(),
-        missing.clone().into(),
-        root.join("walked").into(),
-    ];
-    let mut expect_in_stderr = vec![format!("errscan: {}: ", missing.display())];
+    // Dangling symbolic links: one named, one met while walking with -L.
+    let gone = root.join("gone.log");
+    symlink(root.join("rotated-away.log"), &gone).unwrap();
+    symlink(root.join("nowhere.log"), root.join("walked/dangling.log")).unwrap();
+    // A file and a directory (met while walking) that errscan's user may not read.
+    let secret = write(root, "secret.log", &log(5));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let locked = root.join("walked/locked");
+    write(&locked, "x.log", &log(5));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
 
-    #[cfg(unix)]
-    let privileged = {
-        use std::os::unix::fs::{symlink, PermissionsExt};
-        // Dangling symbolic links: one named, one met while walking with -L.
-        let gone = root.join("gone.log");
-        symlink(root.join("rotated-away.log"), &gone).unwrap();
-        symlink(root.join("nowhere.log"), root.join("walked/dangling.log")).unwrap();
-        args.insert(0, "-L".into());
-        args.push(gone.clone().into());
-        for p in [gone, root.join("walked/dangling.log")] {
-            expect_in_stderr.push(format!("errscan: {}: dangling symbolic link", p.display()));
-        }
-        // chmod 000 only makes a file unreadable for an unprivileged user: probe.
-        let probe = write(root, "probe", b"x");
-        std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000)).unwrap();
-        let privileged = File::open(&probe).is_ok();
-        std::fs::remove_file(&probe).unwrap();
-        if privileged {
-            eprintln!(
-                "running privileged: chmod 000 does not make files unreadable; \
-                 dangling symbolic links stand for unreadable inputs"
-            );
-        } else {
-            let secret = write(root, "secret.log", &log(5));
-            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-            let locked = root.join("walked/locked");
-            write(&locked, "x.log", &log(5));
-            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-            args.push(secret.clone().into());
-            for p in [secret, locked] {
-                expect_in_stderr.push(format!("errscan: {}: Permission denied", p.display()));
-            }
-        }
-        privileged
-    };
-
-    let run = scan(&args, None);
-
-    #[cfg(unix)]
-    if !privileged {
-        use std::os::unix::fs::PermissionsExt;
-        // Let the temporary directory be removed.
-        std::fs::set_permissions(
-            root.join("walked/locked"),
-            std::fs::Permissions::from_mode(0o755),
-        )
+    let out = unprivileged(&bin())
+        .args(["scan", "-f", "csv", "-L"])
+        .args([&good, &missing, &root.join("walked"), &gone, &secret])
+        .output()
         .unwrap();
-    }
+    // Let the temporary directory be removed by an unprivileged user too.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = finish(out);
+
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_eq!(run.counts, times(&baseline(20), 2), "{}", run.stderr);
+    let mut expect_in_stderr = vec![format!("errscan: {}: ", missing.display())];
+    for p in [gone, root.join("walked/dangling.log")] {
+        expect_in_stderr.push(format!("errscan: {}: dangling symbolic link", p.display()));
+    }
+    for p in [secret, locked] {
+        expect_in_stderr.push(format!("errscan: {}: Permission denied", p.display()));
+    }
     for expected in &expect_in_stderr {
         assert!(
             run.stderr.contains(expected),
@@ -619,15 +590,6 @@ fn missing_and_unreadable_inputs_are_reported_and_the_rest_still_scanned() {
             run.stderr
         );
     }
-}
-
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 #[cfg(unix)]
@@ -675,40 +637,57 @@ fn char_devices_are_refused_but_dev_stdin_is_read() {
         run.stderr
     );
     assert_eq!(run.counts, baseline(10));
-    if Path::new("/dev/stdin").exists() {
-        assert_eq!(scan_ok(["/dev/stdin"], Some(&gzip(&log(10)))), baseline(10));
-    }
+    // Every Unix errscan runs on has `/dev/stdin`.
+    assert!(Path::new("/dev/stdin").exists(), "no /dev/stdin here");
+    assert_eq!(scan_ok(["/dev/stdin"], Some(&gzip(&log(10)))), baseline(10));
 }
 
-/// Waits until process `pid` has read some of `path` (Linux: its file position is past 0),
-/// or until it exits or `deadline` passes; false when that could not be seen.
-fn wait_until_reading(pid: u32, path: &Path, deadline: Instant) -> bool {
-    let fds = PathBuf::from(format!("/proc/{pid}/fd"));
-    while Instant::now() < deadline {
-        let Ok(entries) = std::fs::read_dir(&fds) else {
-            return false;
-        };
-        for entry in entries.flatten() {
-            if std::fs::read_link(entry.path()).is_ok_and(|t| t == path) {
-                let info = format!("/proc/{pid}/fdinfo/{}", entry.file_name().to_string_lossy());
-                let pos = std::fs::read_to_string(info).ok().and_then(|s| {
-                    s.lines()
-                        .find_map(|l| l.strip_prefix("pos:"))
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                });
-                if pos.is_some_and(|p| p > 0) {
-                    return true;
-                }
+/// The file position of process `pid`'s open descriptor of `path` (Linux: from
+/// `/proc/PID/fdinfo`), if it has one open.
+#[cfg(target_os = "linux")]
+fn read_position(pid: u32, path: &Path) -> Option<u64> {
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        if std::fs::read_link(entry.path()).is_ok_and(|t| t == path) {
+            let info = format!("/proc/{pid}/fdinfo/{}", entry.file_name().to_string_lossy());
+            let pos = std::fs::read_to_string(info).ok().and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("pos:"))
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+            });
+            if pos.is_some() {
+                return pos;
             }
         }
-        std::thread::sleep(Duration::from_millis(2));
     }
-    false
+    None
 }
 
-/// Writes a 200 MB log, starts `errscan scan EXTRA big.log`, truncates the file to nothing
-/// while it is being read, and checks that the process ends normally: by a signal (SIGBUS
-/// from a truncated map) is the failure this guards against.
+/// Whether process `pid` has `path` mapped into memory (Linux: `/proc/PID/maps`).
+#[cfg(target_os = "linux")]
+fn is_mapped(pid: u32, path: &Path) -> bool {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let path = path.display().to_string();
+    maps.lines().any(|l| l.ends_with(&path))
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to process `pid`.
+#[cfg(target_os = "linux")]
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args(["-s", signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -s {signal} {pid}");
+}
+
+/// Writes a 200 MB log, starts `errscan scan EXTRA big.log`, and once it has begun reading the
+/// file, stops it (SIGSTOP), checks that it has not read the file to its end, truncates the
+/// file to nothing and lets it go on (SIGCONT). So the truncation always falls in the middle of
+/// the read. The run must then end with status 2 and say that the file was truncated while it
+/// was read: being killed by a signal (SIGBUS from a truncated map) or ending as if nothing had
+/// happened are both failures. (A process that maps the file is stopped as soon as the map is
+/// seen, and then dies of SIGBUS.)
+#[cfg(target_os = "linux")]
 fn truncate_while_scanning(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().canonicalize().unwrap().join("big.log");
@@ -730,9 +709,9 @@ fn truncate_while_scanning(extra: &[&str]) {
         w.write_all(piece.as_bytes()).unwrap();
     }
     w.into_inner().unwrap().sync_all().unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
 
-    let bin = assert_cmd::cargo::cargo_bin("errscan");
-    let mut child = std::process::Command::new(bin)
+    let mut child = std::process::Command::new(bin())
         .args(["scan", "-f", "csv", "-j", "2"])
         .args(extra)
         .arg(&path)
@@ -741,11 +720,33 @@ fn truncate_while_scanning(extra: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let seen = wait_until_reading(child.id(), &path, deadline);
-    if !seen {
-        // No /proc (or errscan was done already): give it a moment to start reading.
-        std::thread::sleep(Duration::from_millis(50));
+    let pid = child.id();
+    // Stopped once it has read a few blocks of the file (past the bytes that tell plain text
+    // from an archive), or has mapped it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mapped = loop {
+        if read_position(pid, &path).is_some_and(|p| p > 4 << 20) {
+            signal(pid, "STOP");
+            break false;
+        }
+        if is_mapped(pid, &path) {
+            signal(pid, "STOP");
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "errscan {extra:?} was never seen reading {}",
+                path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let at = read_position(pid, &path);
+    if !mapped && at.is_none_or(|p| p >= len) {
+        signal(pid, "CONT");
+        let _ = child.kill();
+        panic!("errscan {extra:?} had read {at:?} of {len} bytes when stopped: not mid-read");
     }
     File::options()
         .write(true)
@@ -753,7 +754,8 @@ fn truncate_while_scanning(extra: &[&str]) {
         .unwrap()
         .set_len(0)
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    signal(pid, "CONT");
+    let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
@@ -771,21 +773,34 @@ fn truncate_while_scanning(extra: &[&str]) {
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
-    assert!(
-        matches!(status.code(), Some(0 | 2)),
-        "errscan {extra:?} ended with {status:?} (a signal means a truncated map was read); stderr: {stderr}"
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "errscan {extra:?} truncated after {at:?} of {len} bytes (mapped: {mapped}) ended \
+         with {status:?} (a signal means a truncated map was read); stderr: {stderr}"
     );
-    eprintln!("errscan {extra:?}: {status}, truncated while seen reading: {seen}");
-    if status.code() == Some(2) {
-        assert!(stderr.contains("truncated while it was read"), "{stderr}");
+    // The error names the file, says what happened, and where: after what had been read.
+    let at = at.unwrap();
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("errscan: {}: ", path.display())))
+        .unwrap_or_else(|| panic!("no error names {}: {stderr}", path.display()));
+    for want in [
+        format!("file truncated while it was read, it had {len} bytes when opened"),
+        format!("at byte offset {at}"),
+    ] {
+        assert!(line.contains(&want), "want {want:?} in: {line}");
     }
 }
 
+// A file modified just now is live: `--mmap auto` reads it rather than mapping it.
+#[cfg(target_os = "linux")]
 #[test]
 fn file_truncated_while_scanned_with_default_mmap_auto_does_not_kill_the_process() {
     truncate_while_scanning(&[]);
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn file_truncated_while_scanned_with_mmap_never_does_not_kill_the_process() {
     truncate_while_scanning(&["--mmap", "never"]);
@@ -809,7 +824,7 @@ fn thread_policies(pid: u32) -> Vec<u32> {
 #[test]
 fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
     const SCHED_BATCH: u32 = 3;
-    let bin = assert_cmd::cargo::cargo_bin("errscan");
+    let bin = bin();
     let mut child = std::process::Command::new(bin)
         .args(["scan", "-f", "csv", "-j", "2"])
         .stdin(Stdio::piped())
@@ -843,7 +858,7 @@ fn every_thread_runs_as_a_batch_job_while_a_pipe_is_read() {
 
 /// Runs `errscan scan -f csv ARGS` with `file` as standard input, asserting a clean exit.
 fn scan_redirected(args: &[&str], file: File) -> Counts {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("errscan"))
+    let out = std::process::Command::new(bin())
         .args(["scan", "-f", "csv"])
         .args(args)
         .stdin(file)

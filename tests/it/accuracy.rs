@@ -1,13 +1,14 @@
 //! Precision and recall of the shipped rules on a labelled corpus of real-shaped log lines
 //! (`tests/corpus/labelled.tsv`: `EXPECTED<TAB>LINE`, EXPECTED being `-` or a comma-separated
 //! list of `vendor:code`), and no hit at all on the real logs of 16 other systems in
-//! `../shared/real-logs/loghub/`.
+//! `tests/data/loghub/`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use errscan::report::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
+
+use crate::common::{loghub_logs, repo_path};
 
 fn hits_of(scanner: &Scanner<'_>, cat: &Catalog, line: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
@@ -33,11 +34,7 @@ fn multiset(items: &[String]) -> HashMap<&str, usize> {
 fn precision_and_recall_on_the_labelled_corpus() {
     let cat = Catalog::embedded().unwrap();
     let scanner = Scanner::new(Matcher::new(&cat, None).unwrap(), ScanConfig::default()).unwrap();
-    let text = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/corpus/labelled.tsv"
-    ))
-    .unwrap();
+    let text = std::fs::read(repo_path("tests/corpus/labelled.tsv")).unwrap();
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
     let mut mistakes = Vec::new();
     for (n, raw) in text.split(|b| *b == b'\n').enumerate() {
@@ -88,28 +85,7 @@ fn precision_and_recall_on_the_labelled_corpus() {
 
 #[test]
 fn no_hits_on_real_logs_of_other_systems() {
-    let dir = std::env::var_os("ERRSCAN_REAL_LOGS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/real-logs/loghub")
-        });
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "real logs not found at {} ({e}); set ERRSCAN_REAL_LOGS",
-                dir.display()
-            )
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .collect();
-    files.sort();
-    assert_eq!(
-        files.len(),
-        16,
-        "expected the 16 Loghub samples in {}",
-        dir.display()
-    );
+    let files = loghub_logs();
     let cat = Catalog::embedded().unwrap();
     let scanner = Scanner::new(Matcher::new(&cat, None).unwrap(), ScanConfig::default()).unwrap();
     let mut lines = 0;

@@ -1,0 +1,26 @@
+//! The integration tests, as one test binary (one link, one place for shared helpers).
+//!
+//! | module         | what it checks                                                           |
+//! |----------------|--------------------------------------------------------------------------|
+//! | `accuracy`     | precision and recall on `tests/corpus/labelled.tsv`; no hit on Loghub    |
+//! | `catalog_docs` | the catalog against the vendors' documents in `tests/data/vendor-docs/`  |
+//! | `cli`          | the binary on `sample-logs/`: counts, formats (insta snapshots), merging |
+//! | `inputs`       | finding and opening inputs: directories, archives, FIFOs, stdin, damage  |
+//! | `oracle`       | a plain line-by-line matcher built from `patterns/*.toml` with `regex`   |
+//! | `agreement`    | the fast matcher against the oracle on real and generated lines         |
+//! | `golden`       | every row of the golden files against the oracle and the pattern files   |
+//! | `properties`   | counts independent of threads, chunks and sources; merging               |
+//! | `reliability`  | hostile input, huge lines, floods of unknown codes, killed runs          |
+//!
+//! `common` holds the helpers they share.
+
+mod accuracy;
+mod agreement;
+mod catalog_docs;
+mod cli;
+mod common;
+mod golden;
+mod inputs;
+mod oracle;
+mod properties;
+mod reliability;
