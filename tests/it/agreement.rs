@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use errscan::output::Annotation;
+use errscan::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

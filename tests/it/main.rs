@@ -9,6 +9,8 @@
 //! | `oracle`       | a plain line-by-line matcher built from `patterns/*.toml` with `regex`   |
 //! | `agreement`    | the fast matcher against the oracle on real and generated lines         |
 //! | `golden`       | every row of the golden files against the oracle and the pattern files   |
+//! | `explain`      | `errscan explain` shows exactly the hits `scan` counts, and why not      |
+//! | `patterns`     | pattern directories added to, or replacing, the built-in catalog         |
 //! | `properties`   | counts independent of threads, chunks and sources; merging               |
 //! | `reliability`  | hostile input, huge lines, floods of unknown codes, killed runs          |
 //!
@@ -19,8 +21,10 @@ mod agreement;
 mod catalog_docs;
 mod cli;
 mod common;
+mod explain;
 mod golden;
 mod inputs;
 mod oracle;
+mod patterns;
 mod properties;
 mod reliability;

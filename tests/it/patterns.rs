@@ -1,7 +1,7 @@
 //! `--patterns DIR` adds to the built-in catalog, a built-in vendor's id replaces it, and
 //! `--no-builtin` uses only the given directories; `scan` and `catalog` follow the same flags.
 
-use assert_cmd::Command;
+use crate::common::errscan;
 
 const ACME: &str = "[vendor]\nid = \"acme\"\nname = \"Acme IdP\"\n\
     [[rule]]\nid = \"err\"\nanchors = [\"ACME-\"]\nat_anchor = true\nregex = 'ACME-(?P<code>\\d{3})\\b'\n\
@@ -11,8 +11,7 @@ const LOG: &str =
     "x ACME-401 y\nHTTP 401, Okta E0000011 (Invalid token provided)\nACME-999 z ACME-401\n";
 
 fn scan_csv(args: &[&str], dir: &std::path::Path) -> String {
-    let out = Command::cargo_bin("errscan")
-        .unwrap()
+    let out = errscan()
         .args(["scan", "-f", "csv", "-g", "vendor,code"])
         .args(args)
         .arg("--patterns")
@@ -62,8 +61,7 @@ fn a_builtin_vendor_id_replaces_that_vendor_only() {
     .unwrap();
     // Okta's own rules are gone (E0000011 is no longer found); its replacement's are in.
     assert_eq!(scan_csv(&[], dir.path()), "okta:401=2 okta:999=1");
-    let listed = Command::cargo_bin("errscan")
-        .unwrap()
+    let listed = errscan()
         .args([
             "catalog",
             "-f",
@@ -83,8 +81,7 @@ fn a_builtin_vendor_id_replaces_that_vendor_only() {
 
 #[test]
 fn no_builtin_without_a_directory_is_a_clear_error() {
-    let out = Command::cargo_bin("errscan")
-        .unwrap()
+    let out = errscan()
         .args(["catalog", "--no-builtin"])
         .output()
         .unwrap();

@@ -4,15 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::errscan;
 
 fn run(args: &[&str], file: &Path) -> String {
-    let out = Command::cargo_bin("errscan")
-        .unwrap()
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
+    let out = errscan().args(args).arg(file).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -22,7 +17,7 @@ fn run(args: &[&str], file: &Path) -> String {
 }
 
 fn files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::common::repo_path("");
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("sample-logs"))
         .unwrap()
         .map(|e| e.unwrap().path())
