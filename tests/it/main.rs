@@ -12,6 +12,7 @@
 //! | `explain`      | `errscan explain` shows exactly the hits `scan` counts, and why not      |
 //! | `patterns`     | pattern directories added to, or replacing, the built-in catalog         |
 //! | `properties`   | counts independent of threads, chunks and sources; merging               |
+//! | `real_corpus`  | precision and recall per vendor on real lines, `tests/real-corpus/`     |
 //! | `reliability`  | hostile input, huge lines, floods of unknown codes, killed runs          |
 //!
 //! `common` holds the helpers they share.
@@ -27,4 +28,5 @@ mod inputs;
 mod oracle;
 mod patterns;
 mod properties;
+mod real_corpus;
 mod reliability;

@@ -10,13 +10,18 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use errscan::output::Annotation;
+use errscan::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
 
 /// Recall every vendor must reach on each half.
 const MIN_RECALL: f64 = 0.97;
 /// Precision every vendor must reach on each half.
 const MIN_PRECISION: f64 = 0.995;
+/// The expected (or, for precision, reported) hits a vendor needs in a half before its own
+/// ratios are held to the bar: below it one line moves them by several points, so such a
+/// vendor is printed, and counted in the `all` row, which is always held to the bar. Public
+/// real lines of WSO2, Akamai, Stormpath and IDaaS are too few today (tests/real-corpus/README).
+const MIN_SUPPORT: usize = 20;
 
 /// Hits and expectations of one vendor on one half.
 #[derive(Default, Clone, Copy)]
@@ -165,11 +170,16 @@ fn report(name: &str, s: &Score) -> (String, Vec<String>) {
             fmt_ratio(t.precision()),
             fmt_ratio(t.recall())
         );
+        let scored = |n: usize| n >= MIN_SUPPORT;
         if let Some(p) = t.precision().filter(|p| *p < MIN_PRECISION) {
-            failures.push(format!("{name}: {v} precision {p:.3} < {MIN_PRECISION}"));
+            if scored(t.tp + t.fp) {
+                failures.push(format!("{name}: {v} precision {p:.3} < {MIN_PRECISION}"));
+            }
         }
         if let Some(r) = t.recall().filter(|r| *r < MIN_RECALL) {
-            failures.push(format!("{name}: {v} recall {r:.3} < {MIN_RECALL}"));
+            if scored(t.tp + t.fn_) {
+                failures.push(format!("{name}: {v} recall {r:.3} < {MIN_RECALL}"));
+            }
         }
     }
     let _ = writeln!(
@@ -181,6 +191,18 @@ fn report(name: &str, s: &Score) -> (String, Vec<String>) {
         all.fn_,
         fmt_ratio(all.precision()),
         fmt_ratio(all.recall())
+    );
+    if let Some(p) = all.precision().filter(|p| *p < MIN_PRECISION) {
+        failures.push(format!(
+            "{name}: all vendors' precision {p:.3} < {MIN_PRECISION}"
+        ));
+    }
+    if let Some(r) = all.recall().filter(|r| *r < MIN_RECALL) {
+        failures.push(format!("{name}: all vendors' recall {r:.3} < {MIN_RECALL}"));
+    }
+    let _ = writeln!(
+        table,
+        "  (vendors with fewer than {MIN_SUPPORT} hits in a half are held to the bar only in `all`)"
     );
     (table, failures)
 }
