@@ -818,7 +818,7 @@ def why_unreadable(hadoop: Hadoop, f: InputFile) -> str:
             stream.close()
     except Exception as e:  # noqa: BLE001
         return java_message(e)
-    return "the executors could not read it (their log has the cause)"
+    return "the executors could not read it; their log has the cause"
 
 
 def write_output(spark, binary: str, report: dict, fmt: str, out: str) -> None:
