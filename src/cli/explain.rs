@@ -47,12 +47,12 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let matcher = Matcher::new(&cat, vendors)?;
     let mut scratch = Scratch::default();
     let inputs: Vec<Input> = if args.paths.is_empty() {
-        vec![Input::Stdin]
+        vec![Input::Stdin(None)]
     } else {
         args.paths
             .iter()
             .map(|p| match p.to_str() {
-                Some("-") => Input::Stdin,
+                Some("-") => Input::Stdin(None),
                 _ => Input::Path(p.clone()),
             })
             .collect()

@@ -176,6 +176,12 @@ pub struct ScanArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Name standard input NAME instead of `<stdin>` in the report (the `file` key of `-g
+    /// file`), in hits and in messages, for logs that arrive through a pipe.
+    /// Example: `zcat app.log.gz | errscan scan --label app.log.gz -g vendor,code,file`.
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+
     /// Do not show a progress bar. By default one is drawn on stderr when stderr is a terminal
     /// and the inputs are regular files larger than 8 MB in all (never when stderr is piped;
     /// compressed files count by their size on disk).
@@ -395,8 +401,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         ..ScanConfig::default()
     };
     let scanner = Scanner::new(Matcher::new(&cat, vendors)?, config)?;
-    let (inputs, walk_errors) = if args.paths.is_empty() {
-        (vec![Input::Stdin], Vec::new())
+    let (mut inputs, walk_errors) = if args.paths.is_empty() {
+        (vec![Input::Stdin(None)], Vec::new())
     } else {
         let opts = WalkOptions {
             hidden: args.hidden,
@@ -405,6 +411,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         };
         walk::expand(&args.paths, &opts)
     };
+    for input in &mut inputs {
+        if let Input::Stdin(label) = input {
+            label.clone_from(&args.label);
+        }
+    }
     // Reported like unreadable inputs: named on stderr (and in the report's
     // summary.errors), and the exit status says so.
     let walk_errors: Vec<String> = walk_errors.iter().map(ToString::to_string).collect();
@@ -575,7 +586,7 @@ fn progress_bar(
     let mut total = 0u64;
     for input in inputs {
         total += match input {
-            Input::Stdin => input::stdin_file_size()?,
+            Input::Stdin(_) => input::stdin_file_size()?,
             Input::Path(p) => match std::fs::metadata(p) {
                 Ok(m) if m.is_file() => m.len(),
                 Ok(_) => return None,

@@ -51,8 +51,8 @@ const SMALL_FILE: u64 = 1 << 20;
 /// One input named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// Standard input (no path, or `-`).
-    Stdin,
+    /// Standard input (no path, or `-`), under a name given instead of `<stdin>`, if any.
+    Stdin(Option<String>),
     /// A file path.
     Path(PathBuf),
 }
@@ -61,7 +61,7 @@ impl Input {
     /// The name used in reports and messages (`<stdin>` or the path as given).
     pub fn name(&self) -> String {
         match self {
-            Input::Stdin => "<stdin>".to_string(),
+            Input::Stdin(label) => label.clone().unwrap_or_else(|| "<stdin>".to_string()),
             Input::Path(p) => p.display().to_string(),
         }
     }
@@ -122,7 +122,7 @@ pub fn open(input: &Input, policy: MmapPolicy) -> Result<Opened> {
 /// As [`open`].
 pub fn open_metered(input: &Input, policy: MmapPolicy, meter: Meter) -> Result<Opened> {
     match input {
-        Input::Stdin => open_stdin(policy, meter).map_err(|cause| Error::Input {
+        Input::Stdin(_) => open_stdin(policy, meter).map_err(|cause| Error::Input {
             path: input.name(),
             cause,
         }),

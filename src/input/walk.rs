@@ -121,7 +121,7 @@ pub fn expand(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Input>, Vec<Error>)
     let mut errors = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            inputs.push(Input::Stdin(None));
         } else if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             walk(path, opts, &mut inputs, &mut errors);
         } else {
@@ -185,7 +185,7 @@ mod tests {
         inputs
             .iter()
             .map(|i| match i {
-                Input::Stdin => "-".to_string(),
+                Input::Stdin(_) => "-".to_string(),
                 Input::Path(p) => p.strip_prefix(root).unwrap_or(p).display().to_string(),
             })
             .collect()
@@ -275,7 +275,7 @@ mod tests {
         };
         let explicit = dir.path().join("a.log");
         let (inputs, _) = expand(&[explicit.clone(), PathBuf::from("-")], &opts);
-        assert_eq!(inputs, [Input::Path(explicit), Input::Stdin]);
+        assert_eq!(inputs, [Input::Path(explicit), Input::Stdin(None)]);
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl<'c> Scanner<'c> {
     /// on this thread, after the files, with the pool scanning their blocks.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Report {
         let is_pipe = |input: &Input| match input {
-            Input::Stdin => true,
+            Input::Stdin(_) => true,
             Input::Path(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()),
         };
         let mut results: Vec<Option<InputResult>> = vec![None; inputs.len()];

@@ -6,6 +6,7 @@
 //! | `catalog_docs` | the catalog against the vendors' documents in `tests/data/vendor-docs/`  |
 //! | `cli`          | the binary on `sample-logs/`: counts, formats (insta snapshots), merging |
 //! | `inputs`       | finding and opening inputs: directories, archives, FIFOs, stdin, damage  |
+//! | `label`        | `scan --label`: standard input reported under a file's name              |
 //! | `oracle`       | a plain line-by-line matcher built from `patterns/*.toml` with `regex`   |
 //! | `agreement`    | the fast matcher against the oracle on real and generated lines         |
 //! | `golden`       | every row of the golden files against the oracle and the pattern files   |
@@ -25,6 +26,7 @@ mod common;
 mod explain;
 mod golden;
 mod inputs;
+mod label;
 mod oracle;
 mod patterns;
 mod properties;
