@@ -428,11 +428,17 @@ impl Catalog {
                         format!("rule `{}`: suppresses unknown vendor `{vendor}`", rule.id),
                     )
                 })?;
-                if v == rule.vendor {
+                // Another rule of its own vendor, yes (one error printed twice on a line); its
+                // own vendor as a whole, or itself, would drop its own hits.
+                if v == rule.vendor && rule_id.is_none_or(|r| r == rule.id) {
                     return Err(Error::pattern(
                         &p.file,
                         p.line,
-                        format!("rule `{}`: a rule cannot suppress its own vendor", rule.id),
+                        format!(
+                            "rule `{}`: a rule can suppress another rule of its vendor, not \
+                             its whole vendor or itself",
+                            rule.id
+                        ),
                     ));
                 }
                 let index = match rule_id {
