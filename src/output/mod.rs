@@ -3,6 +3,7 @@
 
 pub mod catalog_list;
 pub mod csv;
+pub mod file;
 pub mod json;
 pub mod prometheus;
 pub mod table;
