@@ -1,6 +1,6 @@
 //! Memory on hostile input, measured: a stream of NUL bytes with no newline on standard input,
-//! a gzip bomb (a small file that inflates to hundreds of megabytes of zeros), and a 300 MB
-//! line with three codes. Each run's peak resident memory is read from the kernel's
+//! a gzip bomb (a small file that inflates to hundreds of megabytes of zeros), a mapped file
+//! that is one line of zeros, and a 300 MB line with three codes. Each run's peak resident memory is read from the kernel's
 //! accounting of that very child (`wait4`), and must stay within 256 MiB.
 //!
 //! Sizes: 384 MiB of NULs and of inflated zeros, more than the 256 MiB bound, so that any
@@ -161,6 +161,35 @@ fn gzip_bomb_stays_within_256_mib() {
     assert_eq!(s["bytes"], JUNK as u64);
     assert_eq!(s["hits"], 0);
     assert_within_bound(&m, "gzip bomb");
+}
+
+// Protection: a memory-mapped file that is one line of zeros: the search for the line's end
+// and the scan of its windows let the map's pages go as they pass, so that the file's pages
+// do not all become resident. (The file is sparse: nothing is written to disk.)
+#[test]
+fn mapped_file_without_newline_stays_within_256_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zeros.log");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(JUNK as u64)
+        .unwrap();
+    let m = run_measured(
+        &[
+            "scan",
+            "-f",
+            "json",
+            "--mmap",
+            "always",
+            path.to_str().unwrap(),
+        ],
+        |_| {},
+    );
+    assert_eq!(m.code, Some(0), "{}", m.stderr);
+    let s = summary(&m);
+    assert_eq!(s["bytes"], JUNK as u64);
+    assert_eq!(s["lines"], 1);
+    assert_within_bound(&m, "mapped file of zeros");
 }
 
 /// Size of the long line, newline included.

@@ -242,14 +242,27 @@ impl<'c> Scanner<'c> {
         data: &[u8],
         done: impl Fn(std::ops::Range<usize>) + Sync,
     ) -> (Counts, Extent) {
-        let chunks = chunk::newline_aligned(data, self.config.chunk_size);
+        // The search for the end of an over-long line goes through pages of a map that will
+        // not be scanned for a while: they are let go as it passes.
+        let chunks =
+            chunk::newline_aligned_with(data, self.config.chunk_size, self.config.max_line, &done);
         self.pool.install(|| {
             chunks
                 .into_par_iter()
                 .fold(
                     || (self.new_counts(), Extent::default(), Scratch::default()),
                     |(mut counts, mut extent, mut scratch), range| {
-                        extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                        extent += if range.len() > self.config.max_line {
+                            self.scan_long_chunk(
+                                data,
+                                range.clone(),
+                                &mut scratch,
+                                &mut counts,
+                                &done,
+                            )
+                        } else {
+                            self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts)
+                        };
                         if let Some(p) = &self.config.progress {
                             p.fetch_add(range.len() as u64, Ordering::Relaxed);
                         }
@@ -267,6 +280,39 @@ impl<'c> Scanner<'c> {
                     },
                 )
         })
+    }
+
+    /// Scans a chunk of in-memory content that holds a line longer than `max_line` as a
+    /// stream is scanned: whole lines in blocks, the long line in windows, in order. Each part
+    /// is released (`done`) once it has been read, so that a mapped file's pages do not all
+    /// stay resident while its one line is scanned.
+    fn scan_long_chunk(
+        &self,
+        data: &[u8],
+        range: std::ops::Range<usize>,
+        scratch: &mut Scratch,
+        counts: &mut Counts,
+        done: &impl Fn(std::ops::Range<usize>),
+    ) -> Extent {
+        let mut src = &data[range.clone()];
+        let mut lines = LineReader::new(&mut src, self.config.block_size)
+            .with_max_line(self.config.max_line)
+            .with_windows();
+        let mut buf = Vec::new();
+        let mut long = LongLine::default();
+        let mut extent = Extent::default();
+        let mut released = range.start;
+        // Reading a slice cannot fail.
+        while let Ok(true) = lines.next_into(&mut buf, false) {
+            let piece = lines.piece();
+            extent += self.scan_piece(&buf, piece, &mut long, scratch, counts);
+            // Everything up to the block's end has been copied out of `data`.
+            let end = range.start + piece.start as usize + buf.len();
+            done(released..end);
+            released = end;
+        }
+        done(range);
+        extent
     }
 
     /// Scans a stream in blocks, reading on this thread while the pool scans earlier blocks.
@@ -510,14 +556,31 @@ impl<'c> Scanner<'c> {
         let batch = self.pool.current_num_threads() * 4;
         let mut line_base = 0u64;
         let mut extent = Extent::default();
+        let long = |r: &std::ops::Range<usize>| r.len() > self.config.max_line;
         for group in chunks.chunks(batch.max(1)) {
             let results: Vec<(Vec<HitRecord>, u64)> = self.pool.install(|| {
                 group
                     .par_iter()
-                    .map(|r| self.chunk_hits(&data[r.clone()], r.start))
+                    .map(|r| match long(r) {
+                        true => (Vec::new(), 0),
+                        false => self.chunk_hits(&data[r.clone()], r.start),
+                    })
                     .collect()
             });
             for (range, (hits, newlines)) in group.iter().zip(results) {
+                if long(range) {
+                    // A line too long to hold is searched in windows, as on a stream.
+                    let base = line_base;
+                    let mut shifted = |mut h: HitRecord| {
+                        h.line += base;
+                        h.offset += range.start as u64;
+                        emit(h)
+                    };
+                    let (e, _) = self.hits_stream(&mut &data[range.clone()], "", &mut shifted)?;
+                    extent += e;
+                    line_base += e.newlines;
+                    continue;
+                }
                 extent += emit_in_place(hits, line_base, 0, range.len(), newlines, emit)?;
                 line_base += newlines;
             }
@@ -825,6 +888,17 @@ mod tests {
             })
             .unwrap();
             assert_eq!(hits, want_hits, "hits, max_line {max_line}");
+            // Content in memory (a mapped file) goes the same way.
+            let (got, extent) = s.scan_bytes(&data);
+            assert_eq!(got.rows(&cat), rows, "in memory, max_line {max_line}");
+            assert_eq!(extent.bytes, data.len() as u64);
+            let mut hits = Vec::new();
+            s.hits_bytes(&data, &mut |h| {
+                hits.push((h.line, h.offset, h.code));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(hits, want_hits, "hits in memory, max_line {max_line}");
         }
     }
 
