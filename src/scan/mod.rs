@@ -517,7 +517,8 @@ impl<'c> Scanner<'c> {
         }
     }
 
-    /// Scans a stream block by block on the current thread.
+    /// Scans a stream block by block on the current thread, with windows of at most an
+    /// equal share of [`STREAM_BUDGET`] per pool thread for over-long lines.
     fn scan_stream_inline(
         &self,
         reader: &mut dyn Read,
@@ -527,8 +528,11 @@ impl<'c> Scanner<'c> {
         let mut extent = Extent::default();
         let mut scratch = Scratch::default();
         let mut long = LongLine::default();
+        // Streams scanned side by side, one per thread, share the budget of stream blocks for
+        // their long lines: more threads, shorter windows (never under 1 MiB).
+        let share = (STREAM_BUDGET / self.pool.current_num_threads().max(1)).max(1 << 20);
         let mut lines = LineReader::new(reader, self.config.block_size)
-            .with_max_line(self.config.max_line)
+            .with_max_line(share.min(self.config.max_line))
             .with_windows();
         let mut buf = Vec::new();
         loop {
