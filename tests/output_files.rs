@@ -363,6 +363,10 @@ fn unwritable_directory_is_an_error_naming_it_and_leaves_nothing() {
             err.contains("cannot create a file in directory") && err.contains(named_dir),
             "{path}: the directory is not named: {err}"
         );
+        assert!(
+            !err.contains(".errscan-"),
+            "{path}: names a file never made: {err}"
+        );
         assert_eq!(names(&locked), ["report.csv"], "{path}");
         assert_eq!(names(&open), ["latest.csv"], "{path}");
         assert!(std::fs::symlink_metadata(open.join("latest.csv"))

@@ -217,9 +217,13 @@ fn temporary_beside(target: &Path, existing: Option<&Metadata>) -> io::Result<Na
     #[cfg(unix)]
     builder.permissions(std::fs::Permissions::from_mode(NEW_FILE_MODE));
     let tmp = builder.tempfile_in(dir).map_err(|e| {
+        // The error of the OS alone: tempfile appends the name of the temporary file it
+        // tried, which was never created and would only confuse.
+        let text = e.to_string();
+        let why = text.split(" at path ").next().unwrap_or(&text);
         io::Error::new(
             e.kind(),
-            format!("cannot create a file in directory {}: {e}", dir.display()),
+            format!("cannot create a file in directory {}: {why}", dir.display()),
         )
     })?;
     if let Some(meta) = existing {
