@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use errscan::input::walk::{self, GlobFilter, WalkOptions};
 use errscan::input::{self, Opened};
 use errscan::output::catalog_list::{self, CatalogFormat};
+use errscan::output::file::OutputFile;
 use errscan::output::{self, Format, RunInfo};
 use errscan::report::grouping::{parse_group_by, DEFAULT_GROUP_BY};
 use errscan::report::HitRecord;
@@ -170,8 +171,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Write the report to FILE instead of standard output, atomically (a temporary file in
-    /// the same directory, renamed when complete), so a collector never reads half a report.
+    /// Write the report to FILE instead of standard output. A regular file is replaced
+    /// atomically (a temporary file in its directory, renamed when complete), so a collector
+    /// never reads half a report; it keeps its mode and group, and a new file gets mode
+    /// 0666 minus the umask. A symbolic link is followed and its target replaced; a FIFO or a
+    /// device (`/dev/stdout`) is written into directly, without atomicity.
     /// Example: `-o /var/lib/node_exporter/textfile/errscan.prom`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -244,7 +248,8 @@ pub struct MergeArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Write the merged report to FILE, atomically. Example: `-o all-hosts.json`.
+    /// Write the merged report to FILE, as `scan -o` does (a regular file or a link's target
+    /// replaced atomically, a FIFO or device written into). Example: `-o all-hosts.json`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -524,9 +529,9 @@ fn run_info(started: Instant) -> RunInfo {
     }
 }
 
-/// Writes to standard output, or atomically to `path`: into a temporary file in the same
-/// directory, renamed over `path` once complete, so that a collector or dashboard never reads
-/// half a report and an interrupted run leaves the old file whole.
+/// Writes to standard output, or to `path` as [`OutputFile`] does: a regular file (or the
+/// target of a link) is replaced atomically, so that a collector or dashboard never reads half
+/// a report and a failed run leaves the old file whole; a FIFO or a device is written into.
 fn write_output(
     path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> errscan::Result<()>,
@@ -538,34 +543,15 @@ fn write_output(
         out.flush().map_err(stdout_error)?;
         return Ok(());
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let shown = path.display().to_string();
-    let tmp = tempfile::Builder::new()
-        .prefix(".errscan-")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "{shown}: cannot create a temporary file in {}",
-                dir.display()
-            )
-        })?;
-    let mut out = std::io::BufWriter::new(tmp);
+    let mut out = OutputFile::create(path)?;
     write(&mut out).map_err(|e| match e {
         errscan::Error::Output { cause, .. } => errscan::Error::Output {
-            path: shown.clone(),
+            path: out.shown().to_string(),
             cause,
         },
         other => other,
     })?;
-    let tmp = out
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("{shown}: {}", e.error()))?;
-    tmp.as_file().sync_all().with_context(|| shown.clone())?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("{shown}: {}", e.error))?;
+    out.commit()?;
     Ok(())
 }
 

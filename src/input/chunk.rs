@@ -9,7 +9,20 @@ use memchr::memchr;
 /// `\n` (or at the end of `data`). A line longer than `target` is kept whole in one chunk.
 /// The ranges cover `data` exactly, in order; an empty `data` gives no range.
 pub fn newline_aligned(data: &[u8], target: usize) -> Vec<Range<usize>> {
+    newline_aligned_with(data, target, usize::MAX, |_| {})
+}
+
+/// [`newline_aligned`], calling `searched` with each stretch of `long` bytes searched in vain
+/// for a newline (the inside of a line longer than `long`), so that the caller can let the OS
+/// drop the pages of a memory map that such a search went through before they are scanned.
+pub fn newline_aligned_with(
+    data: &[u8],
+    target: usize,
+    long: usize,
+    mut searched: impl FnMut(Range<usize>),
+) -> Vec<Range<usize>> {
     let target = target.max(1);
+    let long = long.max(1);
     let mut out = Vec::with_capacity(data.len() / target + 1);
     let mut start = 0;
     while start < data.len() {
@@ -18,7 +31,18 @@ pub fn newline_aligned(data: &[u8], target: usize) -> Vec<Range<usize>> {
             data.len()
         } else {
             // Cut after the first newline at or past the probe point.
-            memchr(b'\n', &data[probe - 1..]).map_or(data.len(), |i| probe + i)
+            let mut from = probe - 1;
+            loop {
+                let to = from.saturating_add(long).min(data.len());
+                if let Some(i) = memchr(b'\n', &data[from..to]) {
+                    break from + i + 1;
+                }
+                if to == data.len() {
+                    break data.len();
+                }
+                searched(from..to);
+                from = to;
+            }
         };
         out.push(start..end);
         start = end;
@@ -34,6 +58,22 @@ pub fn complete_lines_end(buf: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_stretches_searched_are_reported_and_chunks_are_unchanged() {
+        let data = [b"a\n".to_vec(), b"x".repeat(100), b"\nb\n".to_vec()].concat();
+        for target in 1..6 {
+            for long in 1..30 {
+                let mut seen = Vec::new();
+                let got = newline_aligned_with(&data, target, long, |r| seen.push(r));
+                assert_eq!(got, newline_aligned(&data, target));
+                assert!(seen
+                    .iter()
+                    .all(|r| r.len() == long && !data[r.clone()].contains(&b'\n')));
+                assert!(seen.len() >= 100 / long - 2, "target {target} long {long}");
+            }
+        }
+    }
 
     fn check(data: &[u8], target: usize) -> Vec<Range<usize>> {
         let chunks = newline_aligned(data, target);

@@ -1,18 +1,71 @@
 //! Reading a stream as blocks of whole lines, so that blocks can be scanned independently.
 //!
-//! The partial last line of a read is carried into the next block. A line longer than
-//! [`MAX_LINE`] is the one exception: it is delivered in pieces of that size, so that a stream
-//! of junk without newlines cannot grow memory without bound.
+//! The partial last line of a read is carried into the next block. A line longer than the
+//! reader's longest held line ([`MAX_HELD_LINE`] by default) is the one exception, so that a
+//! stream of junk without newlines cannot grow memory without bound: it is delivered in
+//! *windows* of at most that many bytes. With [`LineReader::with_windows`], consecutive windows
+//! overlap by [`WINDOW_OVERLAP`] bytes and [`Piece::owned`] tells which match starts each
+//! window reports, so that every match of up to [`MAX_MATCH`] bytes in the line is found in
+//! exactly one window; without it, windows do not overlap (a match across a cut is lost).
 
 use std::io::{self, Read};
+use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-/// A line longer than this (256 MiB) is delivered in pieces; shorter lines are never cut.
-pub const MAX_LINE: usize = 256 << 20;
+/// The longest line held whole (16 MiB); a longer line is delivered in windows.
+pub const MAX_HELD_LINE: usize = 16 << 20;
+
+/// The longest match, context included (32 KiB), that windows of an over-long line are sure to
+/// find exactly once: a rule match plus the byte on either side that a `\b` reads. Matches
+/// are far shorter in practice (an envelope and a code).
+pub const MAX_MATCH: usize = 32 << 10;
+
+/// How many bytes consecutive windows of an over-long line share (64 KiB): the ownership
+/// boundary sits in its middle, leaving [`MAX_MATCH`] bytes on either side.
+pub const WINDOW_OVERLAP: usize = 2 * MAX_MATCH;
 
 /// How much a live read asks for at a time.
 const LIVE_READ: usize = 64 << 10;
+
+/// What a delivered block is: whole lines, or a window of a line longer than the reader holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Piece {
+    /// Input offset of the block's first byte.
+    pub start: u64,
+    /// How many bytes at the start of the block ended the previous block too: non-zero for
+    /// the second and later windows of an over-long line (with windows enabled).
+    pub overlap: usize,
+    /// The block ends inside a line that the next block goes on with.
+    pub continues: bool,
+}
+
+impl Piece {
+    /// Whether the block is part of a line longer than the reader holds (rather than lines).
+    pub fn is_window(&self) -> bool {
+        self.overlap > 0 || self.continues
+    }
+
+    /// The offsets in a block of `len` bytes at which a match must start to be reported by
+    /// this block: a match starting elsewhere is reported by the previous or the next window,
+    /// which hold it whole (when it is at most [`MAX_MATCH`] bytes long). For whole lines,
+    /// every offset.
+    pub fn owned(&self, len: usize) -> Range<usize> {
+        let start = self.overlap - self.overlap / 2;
+        let end = if self.continues {
+            let next = tail_overlap(len);
+            len - next + (next - next / 2)
+        } else {
+            len
+        };
+        start..end.max(start)
+    }
+}
+
+/// How many bytes of a window of `len` bytes the next window starts with.
+fn tail_overlap(len: usize) -> usize {
+    WINDOW_OVERLAP.min(len / 2)
+}
 
 /// Reads a stream as blocks of whole lines.
 pub struct LineReader<'a> {
@@ -20,6 +73,10 @@ pub struct LineReader<'a> {
     carry: Vec<u8>,
     block: usize,
     max_line: usize,
+    windows: bool,
+    /// The carry is the end of a window: the next block goes on with the same line.
+    in_line: bool,
+    piece: Piece,
     delivered: u64,
     eof: bool,
     error: Option<io::Error>,
@@ -32,28 +89,45 @@ impl<'a> LineReader<'a> {
             inner,
             carry: Vec::new(),
             block: block.max(1),
-            max_line: MAX_LINE,
+            max_line: MAX_HELD_LINE,
+            windows: false,
+            in_line: false,
+            piece: Piece::default(),
             delivered: 0,
             eof: false,
             error: None,
         }
     }
 
-    /// Sets the longest line delivered whole (by default [`MAX_LINE`]).
+    /// Sets the longest line delivered whole (by default [`MAX_HELD_LINE`], at least 2).
     pub fn with_max_line(mut self, max_line: usize) -> LineReader<'a> {
-        self.max_line = max_line.max(1);
+        self.max_line = max_line.max(2);
         self
     }
 
-    /// Bytes delivered so far: the input offset of the next block.
+    /// Makes the windows of an over-long line overlap (see [`Piece::owned`]). The caller
+    /// must then count only the new bytes of each block (after [`Piece::overlap`]) and report
+    /// only the matches that start in [`Piece::owned`].
+    pub fn with_windows(mut self) -> LineReader<'a> {
+        self.windows = true;
+        self
+    }
+
+    /// Bytes delivered so far, each counted once: the offset the input has been read to.
     pub fn offset(&self) -> u64 {
         self.delivered
     }
 
+    /// What the block last delivered by [`LineReader::next_into`] is.
+    pub fn piece(&self) -> Piece {
+        self.piece
+    }
+
     /// Replaces the content of `buf` with the next block: whole lines, except the last line of
-    /// the input (which may lack a newline) and the pieces of an over-long line. With `live`,
-    /// returns as soon as the input has given at least one whole line, rather than filling a
-    /// block, so that a slow pipe is processed as it comes. Returns `Ok(false)` at the end.
+    /// the input (which may lack a newline) and the windows of an over-long line (see
+    /// [`LineReader::piece`]). With `live`, returns as soon as the input has given at least
+    /// one whole line, rather than filling a block, so that a slow pipe is processed as it
+    /// comes. Returns `Ok(false)` at the end.
     ///
     /// # Errors
     /// A read error, once every byte read before it has been delivered.
@@ -67,16 +141,23 @@ impl<'a> LineReader<'a> {
         }
         buf[..carried].copy_from_slice(&self.carry);
         self.carry.clear();
+        let continuing = self.in_line;
+        let overlap = if continuing && self.windows {
+            carried
+        } else {
+            0
+        };
         let mut filled = carried;
-        // The carry holds no newline (it is the start of one line): only new bytes are
-        // searched for one.
-        let mut checked = 0;
+        // The carry holds no newline (it is the start of a line, or the end of a window of
+        // one): only new bytes are searched for one.
+        let mut checked = carried;
         let mut has_newline = false;
         let mut target = filled + self.block;
         while !self.eof {
             has_newline = has_newline || memchr(b'\n', &buf[checked..filled]).is_some();
             checked = filled;
-            if has_newline && (live || filled >= target) {
+            // The rest of an over-long line is delivered as soon as its end is seen.
+            if has_newline && (live || continuing || filled >= target) {
                 break;
             }
             if !has_newline && filled >= self.max_line {
@@ -86,7 +167,11 @@ impl<'a> LineReader<'a> {
                 // One long line so far: read on until it ends.
                 target = filled + self.block;
             }
-            let end = if live { filled + LIVE_READ } else { target };
+            let mut end = if live { filled + LIVE_READ } else { target };
+            if !has_newline {
+                // A window never exceeds the longest line held.
+                end = end.min(self.max_line);
+            }
             if buf.len() < end {
                 buf.resize(end, 0);
             }
@@ -101,14 +186,32 @@ impl<'a> LineReader<'a> {
             }
         }
         buf.truncate(filled);
-        let cut = if self.eof {
-            buf.len()
+        let newline = if continuing {
+            memchr(b'\n', &buf[carried..]).map(|i| carried + i)
         } else {
-            memrchr(b'\n', buf).map_or(buf.len(), |i| i + 1)
+            memrchr(b'\n', buf)
         };
-        self.carry.extend_from_slice(&buf[cut..]);
+        let (cut, continues) = match newline {
+            _ if self.eof => (buf.len(), false),
+            Some(i) => (i + 1, false),
+            // No newline in a full window: the line goes on in the next block.
+            None => (buf.len(), true),
+        };
+        if continues && self.windows {
+            let keep = tail_overlap(cut);
+            self.carry.extend_from_slice(&buf[cut - keep..cut]);
+        } else {
+            self.carry.extend_from_slice(&buf[cut..]);
+        }
+        self.in_line = continues;
         buf.truncate(cut);
-        self.delivered += cut as u64;
+        let start = self.delivered - overlap as u64;
+        self.delivered += (cut - overlap) as u64;
+        self.piece = Piece {
+            start,
+            overlap,
+            continues,
+        };
         if buf.is_empty() {
             return match self.error.take() {
                 Some(e) => Err(e),
@@ -171,6 +274,87 @@ mod tests {
         assert_eq!(got.concat(), data);
         assert!(got.iter().all(|b| b.len() <= 10 + 4));
         assert!(got.len() >= 3);
+    }
+
+    /// Reads everything with overlapping windows: (block, piece) pairs.
+    fn windows(data: &[u8], step: usize, block: usize, max_line: usize) -> Vec<(Vec<u8>, Piece)> {
+        struct Trickle<'d>(&'d [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut src = Trickle(data, step);
+        let mut r = LineReader::new(&mut src, block)
+            .with_max_line(max_line)
+            .with_windows();
+        let mut out = Vec::new();
+        let mut buf = b"stale\nbytes\n".repeat(8);
+        while r.next_into(&mut buf, false).unwrap() {
+            out.push((buf.clone(), r.piece()));
+        }
+        assert_eq!(r.offset(), data.len() as u64);
+        out
+    }
+
+    #[test]
+    fn windows_overlap_and_own_every_offset_once() {
+        let data = [
+            b"short\n".to_vec(),
+            b"x".repeat(100),
+            b"\nmid\n".to_vec(),
+            b"y".repeat(57),
+            b"\n".to_vec(),
+            b"z".repeat(33),
+        ]
+        .concat();
+        for step in [1, 3, 7, 64] {
+            for block in [1, 4, 9] {
+                for max_line in [8, 13, 20] {
+                    let got = windows(&data, step, block, max_line);
+                    let mut rebuilt = Vec::new();
+                    let mut owners = vec![0u32; data.len()];
+                    for (bytes, piece) in &got {
+                        let start = piece.start as usize;
+                        // The overlap is the end of the previous block, byte for byte.
+                        assert_eq!(start + piece.overlap, rebuilt.len());
+                        assert_eq!(&data[start..start + bytes.len()], &bytes[..]);
+                        assert!(
+                            bytes.len() <= max_line.max(block) * 2 + 8,
+                            "{}",
+                            bytes.len()
+                        );
+                        rebuilt.extend_from_slice(&bytes[piece.overlap..]);
+                        for o in piece.owned(bytes.len()) {
+                            owners[start + o] += 1;
+                        }
+                        if !piece.is_window() {
+                            assert!(
+                                bytes.last() == Some(&b'\n') || start + bytes.len() == data.len()
+                            );
+                        }
+                    }
+                    assert_eq!(rebuilt, data, "step {step} block {block} max {max_line}");
+                    assert!(
+                        owners.iter().all(|&n| n == 1),
+                        "step {step} block {block} max {max_line}: {owners:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_over_long_line_that_ends_the_input_ends_in_a_window() {
+        let data = b"q".repeat(50);
+        let got = windows(&data, 50, 4, 16);
+        assert!(got.len() >= 3);
+        assert!(got[0].1.continues && got[0].1.overlap == 0);
+        let last = got.last().unwrap().1;
+        assert!(!last.continues && last.overlap > 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod catalog_list;
 pub mod csv;
 pub mod explain;
+pub mod file;
 pub mod json;
 pub mod prometheus;
 pub mod table;

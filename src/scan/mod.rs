@@ -3,8 +3,17 @@
 //! Content in memory (a map or a small file) is cut into newline-aligned chunks scanned by a
 //! rayon pool. A stream (standard input, a FIFO, a file that is not mapped) is read in large
 //! blocks on the calling thread while the pool scans the previous blocks; a fixed set of
-//! recycled buffers bounds memory. Each task counts into its own [`Counts`]; the counts are
-//! merged once per task, never shared on the hot path.
+//! recycled buffers, and a budget of [`STREAM_BUDGET`] bytes for the blocks being scanned,
+//! bound memory. Each task counts into its own [`Counts`]; the counts are merged once per
+//! task, never shared on the hot path.
+//!
+//! A line longer than [`MAX_HELD_LINE`](crate::input::line_buffer::MAX_HELD_LINE) is never held whole: it is scanned in overlapping
+//! windows of that size, in order, on the reading thread (see [`crate::input::line_buffer`]).
+//! Every code whose match is at most [`MAX_MATCH`](crate::input::line_buffer::MAX_MATCH) bytes long is found exactly once, and the
+//! line counts each (vendor, code) once, as a shorter line does; what a rule reads beyond the
+//! match itself on the rest of the line (a vendor named elsewhere on it, to which an OAuth code
+//! is attributed, or another vendor's envelope claiming the line) is read within the window
+//! the code is in. Hits in later windows take the time at the line's start.
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,9 +25,9 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::input::chunk;
-use crate::input::line_buffer::LineReader;
+use crate::input::line_buffer::{LineReader, Piece, MAX_HELD_LINE};
 use crate::input::{self, Content, Input, MmapPolicy, Opened};
-use crate::matcher::{Matcher, Scratch};
+use crate::matcher::{CodeRef, Matcher, Scratch};
 use crate::report::counts::{Counts, Extent, DEFAULT_UNKNOWN_CAP};
 use crate::report::timestamp::{self, Granularity};
 use crate::report::{HitRecord, Report};
@@ -33,6 +42,10 @@ pub struct ScanConfig {
     pub chunk_size: usize,
     /// Size of the blocks a stream is read in.
     pub block_size: usize,
+    /// The longest line of a stream held whole (by default 16 MiB,
+    /// [`MAX_HELD_LINE`](crate::input::line_buffer::MAX_HELD_LINE)); a longer line is scanned
+    /// in overlapping windows of this size.
+    pub max_line: usize,
     /// When files are memory-mapped.
     pub mmap: MmapPolicy,
     /// When set, hits are counted per time bucket of this width (the time of their line).
@@ -55,6 +68,7 @@ impl Default for ScanConfig {
             threads: 0,
             chunk_size: 8 << 20,
             block_size: 4 << 20,
+            max_line: MAX_HELD_LINE,
             mmap: MmapPolicy::Auto,
             time: None,
             year: 1970,
@@ -76,12 +90,44 @@ struct InputResult {
 /// How much of a chunk is scanned before its lines are counted: well within a core's L2 cache.
 const CACHED_PIECE: usize = 256 << 10;
 
+/// The most bytes of stream blocks being scanned at once (64 MiB): 16 blocks of the default
+/// 4 MiB, or fewer larger ones (blocks of long lines), so that memory does not grow with the
+/// number of threads times the longest line.
+pub const STREAM_BUDGET: usize = 64 << 20;
+
 /// A block of a stream in flight, with the scratch space and counts of the task scanning it.
 struct Slot {
     block: Vec<u8>,
     scratch: Scratch,
     counts: Counts,
     extent: Extent,
+    /// The bytes the block held when it was handed to the pool (counted against the budget).
+    held: usize,
+}
+
+/// The most distinct codes one over-long line remembers to count each once; codes beyond
+/// (only a line of junk full of unknown codes has so many) are counted at each window.
+const LONG_LINE_CODES: usize = 4096;
+
+/// What the windows of one over-long line share: the codes it has counted (a line counts
+/// each code once) and the time bucket of its start.
+#[derive(Default)]
+struct LongLine {
+    seen: std::collections::HashSet<CodeRef>,
+    bucket: Option<i64>,
+}
+
+impl LongLine {
+    /// Whether `code` is counted now: the first time it is seen in the line.
+    fn first(&mut self, code: &CodeRef) -> bool {
+        if self.seen.contains(code) {
+            return false;
+        }
+        if self.seen.len() < LONG_LINE_CODES {
+            self.seen.insert(code.clone());
+        }
+        true
+    }
 }
 
 /// Runs scans with one matcher and one thread pool.
@@ -162,6 +208,41 @@ impl<'c> Scanner<'c> {
         }
     }
 
+    /// Scans a block from a [`LineReader`] made `with_windows`: whole lines as
+    /// [`Scanner::scan_chunk`] does, or a window of an over-long line, reporting the hits it
+    /// owns that the line has not had yet. Returns the extent of the block's new bytes.
+    fn scan_piece(
+        &self,
+        data: &[u8],
+        piece: Piece,
+        long: &mut LongLine,
+        scratch: &mut Scratch,
+        counts: &mut Counts,
+    ) -> Extent {
+        if !piece.is_window() {
+            return self.scan_chunk(data, scratch, counts);
+        }
+        if piece.overlap == 0 {
+            long.seen.clear();
+            long.bucket = self.config.time.and_then(|g| {
+                timestamp::line_time(data, self.config.year).map(|t| timestamp::bucket_start(t, g))
+            });
+        }
+        let owned = piece.owned(data.len());
+        self.matcher.find_lines(data, scratch, |line| {
+            for hit in line.hits {
+                if owned.contains(&hit.offset) && long.first(&hit.code) {
+                    counts.add_n(&hit.code, long.bucket, 1);
+                }
+            }
+        });
+        let new = &data[piece.overlap..];
+        Extent {
+            bytes: new.len() as u64,
+            newlines: bytecount::count(new, b'\n') as u64,
+        }
+    }
+
     /// Scans in-memory content, in parallel over newline-aligned chunks.
     pub fn scan_bytes(&self, data: &[u8]) -> (Counts, Extent) {
         self.scan_chunks(data, |_| {})
@@ -180,14 +261,27 @@ impl<'c> Scanner<'c> {
         data: &[u8],
         done: impl Fn(std::ops::Range<usize>) + Sync,
     ) -> (Counts, Extent) {
-        let chunks = chunk::newline_aligned(data, self.config.chunk_size);
+        // The search for the end of an over-long line goes through pages of a map that will
+        // not be scanned for a while: they are let go as it passes.
+        let chunks =
+            chunk::newline_aligned_with(data, self.config.chunk_size, self.config.max_line, &done);
         self.pool.install(|| {
             chunks
                 .into_par_iter()
                 .fold(
                     || (self.new_counts(), Extent::default(), self.take_scratch()),
                     |(mut counts, mut extent, mut scratch), range| {
-                        extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                        extent += if range.len() > self.config.max_line {
+                            self.scan_long_chunk(
+                                data,
+                                range.clone(),
+                                &mut scratch,
+                                &mut counts,
+                                &done,
+                            )
+                        } else {
+                            self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts)
+                        };
                         if let Some(p) = &self.config.progress {
                             p.fetch_add(range.len() as u64, Ordering::Relaxed);
                         }
@@ -210,10 +304,44 @@ impl<'c> Scanner<'c> {
         })
     }
 
+    /// Scans a chunk of in-memory content that holds a line longer than `max_line` as a
+    /// stream is scanned: whole lines in blocks, the long line in windows, in order. Each part
+    /// is released (`done`) once it has been read, so that a mapped file's pages do not all
+    /// stay resident while its one line is scanned.
+    fn scan_long_chunk(
+        &self,
+        data: &[u8],
+        range: std::ops::Range<usize>,
+        scratch: &mut Scratch,
+        counts: &mut Counts,
+        done: &impl Fn(std::ops::Range<usize>),
+    ) -> Extent {
+        let mut src = &data[range.clone()];
+        let mut lines = LineReader::new(&mut src, self.config.block_size)
+            .with_max_line(self.config.max_line)
+            .with_windows();
+        let mut buf = Vec::new();
+        let mut long = LongLine::default();
+        let mut extent = Extent::default();
+        let mut released = range.start;
+        // Reading a slice cannot fail.
+        while let Ok(true) = lines.next_into(&mut buf, false) {
+            let piece = lines.piece();
+            extent += self.scan_piece(&buf, piece, &mut long, scratch, counts);
+            // Everything up to the block's end has been copied out of `data`.
+            let end = range.start + piece.start as usize + buf.len();
+            done(released..end);
+            released = end;
+        }
+        done(range);
+        extent
+    }
+
     /// Scans a stream in blocks, reading on this thread while the pool scans earlier blocks.
-    /// Memory stays bounded by a fixed number of recycled blocks (plus the longest line).
-    /// A read error ends the stream; what was read before it is counted and the error is
-    /// returned beside the counts.
+    /// Memory stays bounded by a fixed number of recycled blocks, at most [`STREAM_BUDGET`]
+    /// bytes of them being scanned at once, and one window of an over-long line, which is
+    /// scanned on this thread. A read error ends the stream; what was read before it is
+    /// counted and the error is returned beside the counts.
     pub fn scan_stream(
         &self,
         reader: &mut dyn Read,
@@ -224,38 +352,85 @@ impl<'c> Scanner<'c> {
         // Each slot carries a block and what scanning it needs: the search caches stay warm
         // from block to block, and counts are merged once per slot at the end.
         let (free_tx, free_rx) = bounded::<Slot>(in_flight);
-        for _ in 0..in_flight {
-            let _ = free_tx.send(Slot {
+        let mut stash: Vec<Slot> = (0..in_flight)
+            .map(|_| Slot {
                 block: Vec::new(),
                 scratch: self.take_scratch(),
                 counts: self.new_counts(),
                 extent: Extent::default(),
-            });
-        }
-        let mut lines = LineReader::new(reader, block);
+                held: 0,
+            })
+            .collect();
+        // Bytes handed to the pool and not yet returned.
+        let mut busy = 0usize;
+        let mut long = LongLine::default();
+        let mut lines = LineReader::new(reader, block)
+            .with_max_line(self.config.max_line)
+            .with_windows();
         let mut failure = None;
         self.pool.in_place_scope(|scope| {
-            while let Ok(mut slot) = free_rx.recv() {
+            loop {
+                let mut slot = match stash.pop() {
+                    Some(slot) => slot,
+                    None => match free_rx.recv() {
+                        Ok(slot) => {
+                            busy -= slot.held;
+                            slot
+                        }
+                        Err(_) => break,
+                    },
+                };
                 match lines.next_into(&mut slot.block, false) {
                     Ok(true) => {
+                        let piece = lines.piece();
+                        if piece.is_window() {
+                            // In order, here: a line counts each code once over its windows.
+                            let Slot {
+                                block,
+                                scratch,
+                                counts,
+                                extent,
+                                ..
+                            } = &mut slot;
+                            *extent += self.scan_piece(block, piece, &mut long, scratch, counts);
+                            if !piece.continues {
+                                shrink(block, block_cap(self.config.block_size));
+                            }
+                            stash.push(slot);
+                            continue;
+                        }
+                        // Wait for blocks to come back while this one would pass the budget.
+                        let held = slot.block.capacity();
+                        while busy > 0 && busy + held > STREAM_BUDGET {
+                            let Ok(back) = free_rx.recv() else { break };
+                            busy -= back.held;
+                            stash.push(back);
+                        }
+                        slot.held = held;
+                        busy += held;
                         let free_tx = free_tx.clone();
+                        let cap = block_cap(self.config.block_size);
                         scope.spawn(move |_| {
                             let Slot {
                                 block,
                                 scratch,
                                 counts,
                                 extent,
+                                ..
                             } = &mut slot;
                             *extent += self.scan_chunk(block, scratch, counts);
+                            // A block grown by a long line goes back to the usual size, so
+                            // that idle slots do not keep it.
+                            shrink(block, cap);
                             let _ = free_tx.send(slot);
                         });
                     }
                     Ok(false) => {
-                        let _ = free_tx.send(slot);
+                        stash.push(slot);
                         break;
                     }
                     Err(e) => {
-                        let _ = free_tx.send(slot);
+                        stash.push(slot);
                         failure = Some(read_failure(name, lines.offset(), &e));
                         break;
                     }
@@ -265,7 +440,7 @@ impl<'c> Scanner<'c> {
         drop(free_tx);
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
-        for slot in free_rx.try_iter() {
+        for slot in stash.into_iter().chain(free_rx.try_iter()) {
             counts.merge(slot.counts);
             extent += slot.extent;
             self.give_scratch(slot.scratch);
@@ -365,7 +540,8 @@ impl<'c> Scanner<'c> {
         }
     }
 
-    /// Scans a stream block by block on the current thread.
+    /// Scans a stream block by block on the current thread, with windows of at most an
+    /// equal share of [`STREAM_BUDGET`] per pool thread for over-long lines.
     fn scan_stream_inline(
         &self,
         reader: &mut dyn Read,
@@ -374,11 +550,23 @@ impl<'c> Scanner<'c> {
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
         let mut scratch = self.take_scratch();
-        let mut lines = LineReader::new(reader, self.config.block_size);
+        let mut long = LongLine::default();
+        // Streams scanned side by side, one per thread, share the budget of stream blocks for
+        // their long lines: more threads, shorter windows (never under 1 MiB).
+        let share = (STREAM_BUDGET / self.pool.current_num_threads().max(1)).max(1 << 20);
+        let mut lines = LineReader::new(reader, self.config.block_size)
+            .with_max_line(share.min(self.config.max_line))
+            .with_windows();
         let mut buf = Vec::new();
         let failure = loop {
             match lines.next_into(&mut buf, false) {
-                Ok(true) => extent += self.scan_chunk(&buf, &mut scratch, &mut counts),
+                Ok(true) => {
+                    let piece = lines.piece();
+                    extent += self.scan_piece(&buf, piece, &mut long, &mut scratch, &mut counts);
+                    if !piece.continues {
+                        shrink(&mut buf, block_cap(self.config.block_size));
+                    }
+                }
                 Ok(false) => break None,
                 Err(e) => break Some(read_failure(name, lines.offset(), &e)),
             }
@@ -397,14 +585,31 @@ impl<'c> Scanner<'c> {
         let batch = self.pool.current_num_threads() * 4;
         let mut line_base = 0u64;
         let mut extent = Extent::default();
+        let long = |r: &std::ops::Range<usize>| r.len() > self.config.max_line;
         for group in chunks.chunks(batch.max(1)) {
             let results: Vec<(Vec<HitRecord>, u64)> = self.pool.install(|| {
                 group
                     .par_iter()
-                    .map(|r| self.chunk_hits(&data[r.clone()], r.start))
+                    .map(|r| match long(r) {
+                        true => (Vec::new(), 0),
+                        false => self.chunk_hits(&data[r.clone()], r.start),
+                    })
                     .collect()
             });
             for (range, (hits, newlines)) in group.iter().zip(results) {
+                if long(range) {
+                    // A line too long to hold is searched in windows, as on a stream.
+                    let base = line_base;
+                    let mut shifted = |mut h: HitRecord| {
+                        h.line += base;
+                        h.offset += range.start as u64;
+                        emit(h)
+                    };
+                    let (e, _) = self.hits_stream(&mut &data[range.clone()], "", &mut shifted)?;
+                    extent += e;
+                    line_base += e.newlines;
+                    continue;
+                }
                 extent += emit_in_place(hits, line_base, 0, range.len(), newlines, emit)?;
                 line_base += newlines;
             }
@@ -443,17 +648,36 @@ impl<'c> Scanner<'c> {
         name: &str,
         emit: &mut dyn FnMut(HitRecord) -> Result<()>,
     ) -> Result<(Extent, Option<Error>)> {
-        let mut lines = LineReader::new(reader, self.config.block_size);
+        let mut lines = LineReader::new(reader, self.config.block_size)
+            .with_max_line(self.config.max_line)
+            .with_windows();
         let mut buf = Vec::new();
+        let mut long = LongLine::default();
         let mut line_base = 0u64;
         let mut extent = Extent::default();
         loop {
-            let offset = lines.offset();
             match lines.next_into(&mut buf, true) {
                 Ok(true) => {
-                    let (hits, newlines) = self.chunk_hits(&buf, 0);
-                    extent += emit_in_place(hits, line_base, offset, buf.len(), newlines, emit)?;
+                    let piece = lines.piece();
+                    let (mut hits, newlines) = self.chunk_hits(&buf, 0);
+                    if piece.is_window() {
+                        // As in counting: each hit once, from the window that owns it, and
+                        // each code once per line.
+                        if piece.overlap == 0 {
+                            long.seen.clear();
+                        }
+                        let owned = piece.owned(buf.len());
+                        hits.retain(|h| {
+                            usize::try_from(h.offset).is_ok_and(|o| owned.contains(&o))
+                                && long.first(&h.code)
+                        });
+                    }
+                    let bytes = buf.len() - piece.overlap;
+                    extent += emit_in_place(hits, line_base, piece.start, bytes, newlines, emit)?;
                     line_base += newlines;
+                    if !piece.continues {
+                        shrink(&mut buf, block_cap(self.config.block_size));
+                    }
                 }
                 Ok(false) => return Ok((extent, None)),
                 Err(e) => return Ok((extent, Some(read_failure(name, lines.offset(), &e)))),
@@ -481,14 +705,19 @@ impl Scanner<'_> {
         use crossbeam_channel::RecvTimeoutError;
         use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-        // Blocks of whole lines, as they come; the offset reached travels with an error.
-        let (tx, rx) = bounded::<std::result::Result<Vec<u8>, (u64, io::Error)>>(4);
+        // Blocks of whole lines (or windows of an over-long one), as they come; the offset
+        // reached travels with an error.
+        type Block = std::result::Result<(Vec<u8>, Piece), (u64, io::Error)>;
+        let (tx, rx) = bounded::<Block>(4);
+        let max_line = self.config.max_line;
         std::thread::spawn(move || {
-            let mut lines = LineReader::new(&mut *reader, 1 << 16);
+            let mut lines = LineReader::new(&mut *reader, 1 << 16)
+                .with_max_line(max_line)
+                .with_windows();
             loop {
                 let mut buf = Vec::new();
                 let sent = match lines.next_into(&mut buf, true) {
-                    Ok(true) => tx.send(Ok(buf)),
+                    Ok(true) => tx.send(Ok((buf, lines.piece()))),
                     Ok(false) => break,
                     Err(e) => tx.send(Err((lines.offset(), e))),
                 };
@@ -505,6 +734,7 @@ impl Scanner<'_> {
         let mut window = Report::default();
         let mut counts = self.new_counts();
         let mut scratch = Scratch::default();
+        let mut long = LongLine::default();
         let mut failure = None;
         let mut last = None;
         let mut deadline = Instant::now() + every;
@@ -525,8 +755,8 @@ impl Scanner<'_> {
         };
         loop {
             match rx.recv_deadline(deadline) {
-                Ok(Ok(data)) => {
-                    let e = self.scan_chunk(&data, &mut scratch, &mut counts);
+                Ok(Ok((data, piece))) => {
+                    let e = self.scan_piece(&data, piece, &mut long, &mut scratch, &mut counts);
                     window.summary.bytes += e.bytes;
                     window.summary.lines += e.newlines;
                     last = data.last().copied();
@@ -571,6 +801,21 @@ fn emit_in_place(
     })
 }
 
+/// The capacity a recycled block is brought back to once it has held a long line: room for
+/// the usual blocks (which grow past the block size by the line they end with) without
+/// reallocating them.
+fn block_cap(block_size: usize) -> usize {
+    block_size.max(1).saturating_mul(4).min(MAX_HELD_LINE)
+}
+
+/// Gives back the memory of a block beyond `cap` bytes.
+fn shrink(block: &mut Vec<u8>, cap: usize) {
+    if block.capacity() > cap {
+        block.truncate(cap);
+        block.shrink_to(cap);
+    }
+}
+
 /// The error for a stream that failed after `offset` good bytes.
 fn read_failure(name: &str, offset: u64, e: &io::Error) -> Error {
     Error::Partial {
@@ -608,6 +853,84 @@ impl Read for LastByte<'_> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// A line of `len` bytes of filler with `Okta E0000nnn` codes (distinct ones, and one of
+    /// them twice) at offsets sweeping across many window boundaries.
+    fn long_line(len: usize) -> Vec<u8> {
+        let mut line: Vec<u8> = b"the quick brown fox 0123 "
+            .iter()
+            .copied()
+            .cycle()
+            .take(len)
+            .collect();
+        for i in 0..90 {
+            let code = format!(" Okta E0000{:03} ", i % 80 + 1);
+            let at = 37 + i * (len - 100) / 90 + (i * 13) % 41;
+            line[at..at + code.len()].copy_from_slice(code.as_bytes());
+        }
+        line.push(b'\n');
+        line
+    }
+
+    fn scanner_with(cat: &Catalog, max_line: usize, block_size: usize) -> Scanner<'_> {
+        let config = ScanConfig {
+            threads: 2,
+            block_size,
+            max_line,
+            ..ScanConfig::default()
+        };
+        Scanner::new(Matcher::new(cat, None).unwrap(), config).unwrap()
+    }
+
+    /// Windows of an over-long line find every code once, wherever the windows cut: the
+    /// counts, and the hits with their offsets, are those of the line read whole.
+    #[test]
+    fn windows_of_a_long_line_find_each_code_once() {
+        let cat = Catalog::embedded().unwrap();
+        let data = [b"before\n".to_vec(), long_line(60_000), b"after\n".to_vec()].concat();
+        let whole = scanner_with(&cat, 1 << 20, 1 << 20);
+        let (want, want_extent, _) = whole.scan_stream(&mut &data[..], "x");
+        let rows = want.rows(&cat);
+        assert_eq!(rows.len(), 80, "{rows:?}");
+        assert!(rows.iter().all(|r| r.2 == 1));
+        let mut want_hits = Vec::new();
+        whole
+            .hits_stream(&mut &data[..], "x", &mut |h| {
+                want_hits.push((h.line, h.offset, h.code));
+                Ok(())
+            })
+            .unwrap();
+        for (max_line, block) in [(1000, 300), (4096, 1024), (7777, 100)] {
+            let s = scanner_with(&cat, max_line, block);
+            let (got, extent, _) = s.scan_stream(&mut &data[..], "x");
+            assert_eq!(got.rows(&cat), rows, "max_line {max_line}");
+            assert_eq!(
+                (extent.bytes, extent.newlines),
+                (want_extent.bytes, want_extent.newlines)
+            );
+            let (got, extent, _) = s.scan_stream_inline(&mut &data[..], "x");
+            assert_eq!(got.rows(&cat), rows, "inline, max_line {max_line}");
+            assert_eq!(extent.bytes, data.len() as u64);
+            let mut hits = Vec::new();
+            s.hits_stream(&mut &data[..], "x", &mut |h| {
+                hits.push((h.line, h.offset, h.code));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(hits, want_hits, "hits, max_line {max_line}");
+            // Content in memory (a mapped file) goes the same way.
+            let (got, extent) = s.scan_bytes(&data);
+            assert_eq!(got.rows(&cat), rows, "in memory, max_line {max_line}");
+            assert_eq!(extent.bytes, data.len() as u64);
+            let mut hits = Vec::new();
+            s.hits_bytes(&data, &mut |h| {
+                hits.push((h.line, h.offset, h.code));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(hits, want_hits, "hits in memory, max_line {max_line}");
+        }
+    }
 
     /// The progress count ends at the inputs' size as stored, whatever way each was read:
     /// mapped, read into memory, streamed, or decompressed.

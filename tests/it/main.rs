@@ -7,6 +7,8 @@
 //! | `cli`          | the binary on `sample-logs/`: counts, formats (insta snapshots), merging |
 //! | `inputs`       | finding and opening inputs: directories, archives, FIFOs, stdin, damage  |
 //! | `label`        | `scan --label`: standard input reported under a file's name              |
+//! | `memory`       | peak RSS within 256 MiB on NUL streams, gzip bombs, a 300 MB line      |
+//! | `output_files` | `-o` through links, FIFOs, devices; modes; unwritable directories      |
 //! | `oracle`       | a plain line-by-line matcher built from `patterns/*.toml` with `regex`   |
 //! | `agreement`    | the fast matcher against the oracle on real and generated lines         |
 //! | `golden`       | every row of the golden files against the oracle and the pattern files   |
@@ -27,7 +29,9 @@ mod explain;
 mod golden;
 mod inputs;
 mod label;
+mod memory;
 mod oracle;
+mod output_files;
 mod patterns;
 mod properties;
 mod real_corpus;
