@@ -179,8 +179,11 @@ pub struct ScanArgs {
     pub every: Option<String>,
 
     /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
-    /// vendor, so that text injected into logs cannot blow up memory or the report.
-    /// Example: `--unknown-cap 1000`.
+    /// vendor, so that text injected into logs cannot blow up memory or the report. The codes
+    /// kept are the N shortest (then in byte order, then by vendor id), wherever they appear,
+    /// so counts never depend on how inputs are split, read or merged; a kept code counts
+    /// every hit. JSON reports record the cap and `merge` applies the smallest of its inputs'
+    /// caps to the union. Example: `--unknown-cap 1000`.
     #[arg(long, value_name = "N", default_value_t = errscan::report::counts::DEFAULT_UNKNOWN_CAP)]
     pub unknown_cap: usize,
 }

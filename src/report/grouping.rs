@@ -2,7 +2,7 @@
 //! report prints, keyed by the chosen keys (`vendor,code` by default). The same rows are read
 //! back from JSON reports by `errscan merge`, so merging works on exactly what was printed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -10,13 +10,13 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::report::counts::Summary;
+use crate::report::counts::{admission_order, Summary, FOLDED_CODE};
 use crate::report::timestamp::{self, Granularity};
 use crate::report::Annotation;
 use crate::report::Report;
 
 /// The version of the JSON report layout. Reports carry it so that older ones stay readable.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// A key to group counts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +147,24 @@ pub struct Grouped {
     pub rows: Vec<Row>,
     /// Rows removed by [`Grouped::top`].
     pub rows_cut: u64,
+    /// The unknown codes admitted under the cap, with their hits, in admission order: what
+    /// lets a merge apply the cap to the union exactly as one scan would.
+    pub unknown: Vec<UnknownCode>,
+}
+
+/// An unknown code admitted under the distinct-unknown-code cap, with its hits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownCode {
+    /// The vendor id.
+    pub vendor: String,
+    /// The code.
+    pub code: String,
+    /// Its hits.
+    pub count: u64,
+}
+
+fn sort_unknown(codes: &mut [UnknownCode]) {
+    codes.sort_by(|a, b| admission_order((&a.code, &a.vendor), (&b.code, &b.vendor)));
 }
 
 /// The value printed for a time bucket whose line had no readable time.
@@ -155,6 +173,22 @@ pub const UNKNOWN_TIME: &str = "unknown";
 impl Grouped {
     /// Groups the counts of `report` by `group_by`.
     pub fn from_report(catalog: &Catalog, report: &Report, group_by: &[GroupKey]) -> Grouped {
+        let mut report = report.clone();
+        report.apply_unknown_cap();
+        let total = report.total();
+        let mut unknown: Vec<UnknownCode> = total
+            .admitted_unknown()
+            .into_iter()
+            .map(|(vendor, code, count)| UnknownCode {
+                vendor: catalog.vendor(vendor).id.clone(),
+                code: code.to_string(),
+                count,
+            })
+            .collect();
+        sort_unknown(&mut unknown);
+        if !report.counts.is_empty() {
+            report.summary.unknown_cap = Some(total.unknown_cap() as u64);
+        }
         let with_code = group_by.contains(&GroupKey::Code);
         let mut sums: HashMap<Vec<String>, (Option<Notes>, u64)> = HashMap::new();
         for (file, counts) in &report.counts {
@@ -194,6 +228,7 @@ impl Grouped {
                 .map(|(key, (notes, count))| Row { key, notes, count })
                 .collect(),
             rows_cut: 0,
+            unknown,
         };
         g.sort();
         g
@@ -227,8 +262,54 @@ impl Grouped {
         }
         self.summary += &other.summary;
         self.rows_cut += other.rows_cut;
-        self.add_rows(other.rows);
+        let evicted = self.merge_unknown(other.unknown);
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.extend(other.rows);
+        let vendor_at = self.group_by.iter().position(|k| *k == GroupKey::Vendor);
+        let code_at = self.group_by.iter().position(|k| *k == GroupKey::Code);
+        if let (Some(v), Some(c)) = (vendor_at, code_at) {
+            for row in &mut rows {
+                if evicted.contains(&(row.key[v].clone(), row.key[c].clone())) {
+                    row.key[c] = FOLDED_CODE.to_string();
+                }
+            }
+        }
+        self.add_rows(rows);
         Ok(())
+    }
+
+    /// Adds `other`'s admitted unknown codes to `self`'s, keeps the smallest under the cap
+    /// (`summary.unknown_cap`, already merged) and returns the (vendor, code) pairs that no
+    /// longer fit, whose rows are to be folded. Sets `summary.folded`.
+    fn merge_unknown(&mut self, other: Vec<UnknownCode>) -> HashSet<(String, String)> {
+        let mut sums: HashMap<(String, String), u64> = HashMap::new();
+        for u in std::mem::take(&mut self.unknown).into_iter().chain(other) {
+            *sums.entry((u.vendor, u.code)).or_insert(0) += u.count;
+        }
+        let mut all: Vec<UnknownCode> = sums
+            .into_iter()
+            .map(|((vendor, code), count)| UnknownCode {
+                vendor,
+                code,
+                count,
+            })
+            .collect();
+        sort_unknown(&mut all);
+        let Some(cap) = self.summary.unknown_cap else {
+            // Reports from before the cap was recorded: nothing to re-apply it to.
+            self.unknown = all;
+            return HashSet::new();
+        };
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX).min(all.len());
+        let evicted = all
+            .split_off(cap)
+            .into_iter()
+            .map(|u| (u.vendor, u.code))
+            .collect();
+        let kept: u64 = all.iter().map(|u| u.count).sum();
+        self.summary.folded = self.summary.unknown.saturating_sub(kept);
+        self.unknown = all;
+        evicted
     }
 
     /// Adds rows, summing those whose key is already present, and sorts.
@@ -328,6 +409,10 @@ impl Grouped {
         );
         doc.insert("summary".to_string(), summary);
         doc.insert("counts".to_string(), Value::Array(counts));
+        doc.insert(
+            "unknown_codes".to_string(),
+            serde_json::to_value(&self.unknown).unwrap_or(Value::Null),
+        );
         Value::Object(doc)
     }
 
@@ -415,11 +500,18 @@ impl Grouped {
             };
             rows.push(Row { key, notes, count });
         }
+        let mut unknown: Vec<UnknownCode> = match obj.get("unknown_codes") {
+            None => Vec::new(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("bad `unknown_codes`: {e}"))?,
+        };
+        sort_unknown(&mut unknown);
         let mut g = Grouped {
             group_by,
             summary,
             rows: Vec::new(),
             rows_cut,
+            unknown,
         };
         // Summed, so that a hand-edited report with repeated keys still adds up.
         g.add_rows(rows);
@@ -473,6 +565,7 @@ mod tests {
                 })
                 .collect(),
             rows_cut: 0,
+            unknown: Vec::new(),
         }
     }
 

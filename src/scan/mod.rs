@@ -114,7 +114,9 @@ impl<'c> Scanner<'c> {
     }
 
     fn new_counts(&self) -> Counts {
-        Counts::new(self.catalog().entries().len()).with_unknown_cap(self.config.unknown_cap)
+        Counts::new(self.catalog().entries().len())
+            .with_unknown_cap(self.config.unknown_cap)
+            .with_vendor_order(self.catalog())
     }
 
     /// Scans one chunk of whole lines into `counts`.
@@ -296,16 +298,16 @@ impl<'c> Scanner<'c> {
             s.hits += counts.total();
             s.unknown += counts.unknown_total();
             if self.config.per_input {
-                s.folded += counts.folded();
                 report.counts.push((input.name(), counts));
             } else {
                 all.merge(counts);
             }
         }
         if !self.config.per_input {
-            report.summary.folded = all.folded();
             report.counts.push((String::new(), all));
         }
+        report.summary.unknown_cap = Some(self.config.unknown_cap as u64);
+        report.apply_unknown_cap();
         report
     }
 
@@ -486,6 +488,7 @@ impl Scanner<'_> {
             window.summary.hits = counts.total();
             window.summary.unknown = counts.unknown_total();
             window.summary.folded = counts.folded();
+            window.summary.unknown_cap = Some(self.config.unknown_cap as u64);
             window.counts = vec![(
                 per_input.clone(),
                 std::mem::replace(counts, self.new_counts()),
