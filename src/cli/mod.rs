@@ -144,7 +144,8 @@ pub struct ScanArgs {
 
     /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
     /// file, and one time bucket of minute, hour or day (from the time at the start of each
-    /// line; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
+    /// line, or in its top-level JSON `timestamp`, `time`, `@timestamp` or `published` field,
+    /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
     /// category, HTTP status and description are printed when `code` is a key. Default:
     /// vendor,code. Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]

@@ -17,8 +17,8 @@
 //! of the line (after a UTF-8 BOM and ASCII whitespace); just after any `[` among the first
 //! 64 bytes, which covers `[2026-11-21 03:14:07,123]`, access logs
 //! (`10.0.0.1 - - [21/Nov/2026:03:14:07 +0000] "GET …`) and WSO2's `TID: [-1234] [] [2026-…]`;
-//! then in the value of the first JSON field named `timestamp`, `time`, `@timestamp` or
-//! `published` that reads, anywhere in the line. A JSON value is a stamp in a string, or an
+//! then in the value of the first top-level JSON field named `timestamp`, `time`, `@timestamp`
+//! or `published` that reads (a field of a nested object is not the line's time). A JSON value is a stamp in a string, or an
 //! epoch number (bare or in a string) in seconds, milliseconds, microseconds or nanoseconds.
 //!
 //! Calendar work (valid dates, days in a month, offsets) is jiff's; this module only reads
@@ -62,7 +62,7 @@ const BRACKET_WINDOW: usize = 64;
 const JSON_KEYS: [&[u8]; 4] = [b"timestamp\"", b"time\"", b"@timestamp\"", b"published\""];
 
 /// Seconds since the Unix epoch (UTC) of the timestamp at the start of `line`, or of a JSON
-/// `timestamp`/`time`/`@timestamp`/`published` field anywhere in it; `None` when neither can be
+/// `timestamp`/`time`/`@timestamp`/`published` field at the top level of a JSON object in it; `None` when neither can be
 /// read. `year` is used for syslog stamps, which carry none.
 ///
 /// The shapes read, and where they are looked for, are listed in the [module docs](self).
@@ -185,22 +185,55 @@ fn syslog(b: &[u8], year: i16) -> Option<i64> {
     to_unix(year, month, day, clock, Offset::UTC)
 }
 
-/// The first JSON time field in `line` whose value reads.
+/// The first top-level JSON time field in `line` whose value reads. Fields of nested objects
+/// (`{"body":{"timestamp":…},"time":…}`) are skipped: they describe something inside the
+/// line, not the line. Outside any object (text before the first `{`), every quote may start
+/// a key, as in text that only looks like JSON.
 fn json_field(line: &[u8], year: i16) -> Option<i64> {
-    for quote in memchr::memchr_iter(b'"', line) {
-        let after = &line[quote + 1..];
-        let Some(key) = JSON_KEYS.iter().find(|k| after.starts_with(k)) else {
-            continue;
-        };
-        // A key is followed by `:`; the same word as a value (`"field":"time",`) is not.
-        let Some(value) = after[key.len()..].trim_ascii_start().strip_prefix(b":") else {
-            continue;
-        };
-        if let Some(secs) = json_value(value.trim_ascii_start(), year) {
-            return Some(secs);
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                if depth <= 1 {
+                    if let Some(secs) = json_key_value(&line[i + 1..], year) {
+                        return Some(secs);
+                    }
+                }
+                if depth >= 1 {
+                    // Skip the whole string, so that braces and quotes in it do not count.
+                    i = string_end(line, i + 1);
+                }
+            }
+            _ => {}
         }
+        i += 1;
     }
     None
+}
+
+/// The index of the quote that closes the JSON string starting at `from` (escapes skipped),
+/// or the line's length when it is cut inside the string.
+fn string_end(line: &[u8], mut from: usize) -> usize {
+    while from < line.len() {
+        match line[from] {
+            b'\\' => from += 2,
+            b'"' => return from,
+            _ => from += 1,
+        }
+    }
+    line.len()
+}
+
+/// The time of `after` (the bytes after a quote) when they start a time key, its `:` and a
+/// value that reads.
+fn json_key_value(after: &[u8], year: i16) -> Option<i64> {
+    let key = JSON_KEYS.iter().find(|k| after.starts_with(k))?;
+    // A key is followed by `:`; the same word as a value (`"field":"time",`) is not.
+    let value = after[key.len()..].trim_ascii_start().strip_prefix(b":")?;
+    json_value(value.trim_ascii_start(), year)
 }
 
 /// A JSON value: a string holding a stamp or an epoch, or a bare epoch number.
@@ -522,7 +555,22 @@ mod tests {
         ("json_epoch_end_of_line", br#"{"time":1795230847"#, Some(T)),
         ("json_after_prefix", br#"INFO app: {"timestamp":"2026-11-21T03:14:07Z"}"#, Some(T)),
         ("json_cut_string", br#"{"time":"2026-11-21T03:14:07Z"#, Some(T)),
-        ("json_nested", br#"{"event":{"time":"2026-11-21T03:14:07Z"}}"#, Some(T)),
+        ("json_nested_is_not_the_line_time", br#"{"event":{"time":"2026-11-21T03:14:07Z"}}"#, None),
+        (
+            "json_top_level_beats_an_earlier_nested_field",
+            br#"{"level":30,"body":{"timestamp":"2001-01-01T00:00:00Z"},"time":"2026-11-21T03:14:07Z","msg":"x"}"#,
+            Some(T),
+        ),
+        (
+            "json_braces_in_strings_do_not_nest",
+            br#"{"msg":"a { b","time":1795230847}"#,
+            Some(T),
+        ),
+        (
+            "json_after_a_closed_object",
+            br#"{"a":{"b":1},"tags":["x"],"time":1795230847}"#,
+            Some(T),
+        ),
         (
             "json_skips_unreadable",
             br#"{"time":"soon","timestamp":"2026-11-21T03:14:07Z"}"#,
