@@ -65,6 +65,7 @@ pub enum Command {
     ///
     /// The reports must have been grouped by the same keys. Merging is exact:
     /// merging the reports of A and of B gives the report of A and B together.
+    /// A sum that would overflow 64 bits is an error naming the file and row.
     ///
     /// Examples:
     ///   errscan merge host1.json host2.json                 a table of the sums

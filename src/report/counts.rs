@@ -363,11 +363,39 @@ impl std::ops::AddAssign<&Summary> for Summary {
         self.hits += o.hits;
         self.unknown += o.unknown;
         self.folded += o.folded;
+        self.add_cap_and_errors(o);
+    }
+}
+
+impl Summary {
+    /// The smaller of the two caps, and both lists of errors.
+    fn add_cap_and_errors(&mut self, o: &Summary) {
         self.unknown_cap = match (self.unknown_cap, o.unknown_cap) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         self.errors.extend(o.errors.iter().cloned());
+    }
+}
+
+impl Summary {
+    /// Adds `o` like `+=`, but fails instead of wrapping: the error names the field whose sum
+    /// overflows 64 bits (reports read back by `merge` may hold any number).
+    ///
+    /// # Errors
+    /// The name of the first field that overflows; `self` is then left unchanged.
+    pub fn checked_add(&mut self, o: &Summary) -> Result<(), &'static str> {
+        let sum = |a: u64, b: u64, name| a.checked_add(b).ok_or(name);
+        let inputs = sum(self.inputs, o.inputs, "inputs")?;
+        let bytes = sum(self.bytes, o.bytes, "bytes")?;
+        let lines = sum(self.lines, o.lines, "lines")?;
+        let hits = sum(self.hits, o.hits, "hits")?;
+        let unknown = sum(self.unknown, o.unknown, "unknown")?;
+        let folded = sum(self.folded, o.folded, "folded")?;
+        (self.inputs, self.bytes, self.lines) = (inputs, bytes, lines);
+        (self.hits, self.unknown, self.folded) = (hits, unknown, folded);
+        self.add_cap_and_errors(o);
+        Ok(())
     }
 }
 

@@ -260,7 +260,9 @@ impl Grouped {
                 join(&other.group_by)
             )));
         }
-        self.summary += &other.summary;
+        self.summary
+            .checked_add(&other.summary)
+            .map_err(|field| Error::Invalid(format!("summary.{field}: sum overflows 64 bits")))?;
         self.rows_cut += other.rows_cut;
         let evicted = self.merge_unknown(other.unknown);
         let mut rows = std::mem::take(&mut self.rows);
@@ -274,8 +276,7 @@ impl Grouped {
                 }
             }
         }
-        self.add_rows(rows);
-        Ok(())
+        self.add_rows(rows).map_err(Error::Invalid)
     }
 
     /// Adds `other`'s admitted unknown codes to `self`'s, keeps the smallest under the cap
@@ -284,7 +285,8 @@ impl Grouped {
     fn merge_unknown(&mut self, other: Vec<UnknownCode>) -> HashSet<(String, String)> {
         let mut sums: HashMap<(String, String), u64> = HashMap::new();
         for u in std::mem::take(&mut self.unknown).into_iter().chain(other) {
-            *sums.entry((u.vendor, u.code)).or_insert(0) += u.count;
+            let n = sums.entry((u.vendor, u.code)).or_insert(0);
+            *n = n.saturating_add(u.count);
         }
         let mut all: Vec<UnknownCode> = sums
             .into_iter()
@@ -306,14 +308,17 @@ impl Grouped {
             .into_iter()
             .map(|u| (u.vendor, u.code))
             .collect();
-        let kept: u64 = all.iter().map(|u| u.count).sum();
+        let kept = all.iter().fold(0u64, |a, u| a.saturating_add(u.count));
         self.summary.folded = self.summary.unknown.saturating_sub(kept);
         self.unknown = all;
         evicted
     }
 
     /// Adds rows, summing those whose key is already present, and sorts.
-    fn add_rows(&mut self, rows: Vec<Row>) {
+    ///
+    /// # Errors
+    /// When a sum overflows 64 bits; the message names the row by its key.
+    fn add_rows(&mut self, rows: Vec<Row>) -> std::result::Result<(), String> {
         let mut index: HashMap<Vec<String>, usize> = self
             .rows
             .iter()
@@ -322,7 +327,23 @@ impl Grouped {
             .collect();
         for row in rows {
             match index.get(&row.key) {
-                Some(&i) => self.rows[i].count += row.count,
+                Some(&i) => {
+                    let sum = self.rows[i].count.checked_add(row.count);
+                    self.rows[i].count = sum.ok_or_else(|| {
+                        let key: Vec<String> = self
+                            .group_by
+                            .iter()
+                            .zip(&row.key)
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        format!(
+                            "row {}: count {} + {} overflows 64 bits",
+                            key.join(","),
+                            self.rows[i].count,
+                            row.count
+                        )
+                    })?;
+                }
                 None => {
                     index.insert(row.key.clone(), self.rows.len());
                     self.rows.push(row);
@@ -330,6 +351,7 @@ impl Grouped {
             }
         }
         self.sort();
+        Ok(())
     }
 
     /// The column names of a row, in order: the keys, the annotation columns that are not
@@ -514,7 +536,7 @@ impl Grouped {
             unknown,
         };
         // Summed, so that a hand-edited report with repeated keys still adds up.
-        g.add_rows(rows);
+        g.add_rows(rows)?;
         Ok(g)
     }
 }
@@ -581,6 +603,20 @@ mod tests {
         assert_eq!(rows, [("mfa", 6), ("token", 2), ("billing", 1)]);
         assert_eq!(a.summary.inputs, 2);
         assert_eq!(a.summary.hits, 9);
+    }
+
+    #[test]
+    fn merge_overflow_is_an_error_naming_the_row() {
+        let mut a = grouped(&[("token", u64::MAX)]);
+        a.summary.hits = 0;
+        let mut b = grouped(&[("token", 32)]);
+        b.summary.hits = 0;
+        let e = a.merge(b).unwrap_err().to_string();
+        assert!(e.contains("row category=token"), "{e}");
+        assert!(e.contains("overflows"), "{e}");
+        let mut a = grouped(&[("token", u64::MAX)]);
+        let e = a.merge(grouped(&[("mfa", 1)])).unwrap_err().to_string();
+        assert!(e.contains("summary.hits"), "{e}");
     }
 
     #[test]

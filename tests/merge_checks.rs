@@ -1,0 +1,48 @@
+//! `errscan merge` refuses what it cannot sum exactly, and says which file and row.
+
+use assert_cmd::Command;
+
+const LINE: &str = "HTTP 401, Okta E0000011 (Invalid token provided)\n";
+
+fn errscan() -> Command {
+    Command::cargo_bin("errscan").unwrap()
+}
+
+/// A JSON report of `log` scanned with `args`, written to `dir/name`.
+fn report(dir: &std::path::Path, name: &str, log: &str, args: &[&str]) {
+    let out = errscan()
+        .args(["scan", "-f", "json"])
+        .args(args)
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join(name), out.stdout).unwrap();
+}
+
+#[test]
+fn merge_overflow_is_an_error_naming_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    report(dir.path(), "a.json", LINE, &[]);
+    let text = std::fs::read_to_string(dir.path().join("a.json")).unwrap();
+    let big = text
+        .replace("\"count\": 1\n", "\"count\": 18446744073709551615\n")
+        .replace("\"hits\": 1,", "\"hits\": 0,");
+    assert_ne!(big, text);
+    std::fs::write(dir.path().join("big.json"), big).unwrap();
+    let out = errscan()
+        .current_dir(dir.path())
+        .args(["merge", "-f", "csv", "big.json", "a.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a.json"), "{err}");
+    assert!(err.contains("vendor=okta,code=E0000011"), "{err}");
+    assert!(err.contains("overflows"), "{err}");
+}
