@@ -46,3 +46,39 @@ fn merge_overflow_is_an_error_naming_file_and_row() {
     assert!(err.contains("vendor=okta,code=E0000011"), "{err}");
     assert!(err.contains("overflows"), "{err}");
 }
+
+#[test]
+fn merge_refuses_a_report_made_with_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = format!("{LINE}{LINE}HTTP 400, Stormpath 2001 (x)\n");
+    report(dir.path(), "cut.json", &log, &["--top", "1"]);
+    report(dir.path(), "whole.json", &log, &[]);
+    for args in [["cut.json", "whole.json"], ["whole.json", "cut.json"]] {
+        let out = errscan()
+            .current_dir(dir.path())
+            .args(["merge", "-f", "csv"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cut.json") && err.contains("--top"), "{err}");
+    }
+    // Cutting after merging is how it is done.
+    let out = errscan()
+        .current_dir(dir.path())
+        .args([
+            "merge",
+            "-f",
+            "csv",
+            "--top",
+            "1",
+            "whole.json",
+            "whole.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(",4\n"));
+}

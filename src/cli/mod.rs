@@ -65,7 +65,8 @@ pub enum Command {
     ///
     /// The reports must have been grouped by the same keys. Merging is exact:
     /// merging the reports of A and of B gives the report of A and B together.
-    /// A sum that would overflow 64 bits is an error naming the file and row.
+    /// A sum that would overflow 64 bits is an error naming the file and row. A report made
+    /// with `--top` is refused, as its sums would be short: cut after merging instead.
     ///
     /// Examples:
     ///   errscan merge host1.json host2.json                 a table of the sums
@@ -316,6 +317,12 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
         let report = Grouped::from_json(&doc)
             .map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))?;
+        if report.rows_cut > 0 {
+            anyhow::bail!(
+                "{shown}: {}",
+                errscan::report::grouping::cut_report(report.rows_cut)
+            );
+        }
         match &mut merged {
             None => merged = Some(report),
             Some(m) => m.merge(report).with_context(|| shown.clone())?,

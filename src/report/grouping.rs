@@ -251,7 +251,8 @@ impl Grouped {
     /// Adds `other` into `self`: counts summed per key, summaries summed.
     ///
     /// # Errors
-    /// When the two were grouped by different keys.
+    /// When the two were grouped by different keys, when either lost rows to
+    /// [`Grouped::top`] (their sum would be short), or when a sum overflows.
     pub fn merge(&mut self, other: Grouped) -> Result<()> {
         if self.group_by != other.group_by {
             return Err(Error::Invalid(format!(
@@ -259,6 +260,11 @@ impl Grouped {
                 join(&self.group_by),
                 join(&other.group_by)
             )));
+        }
+        for cut in [self.rows_cut, other.rows_cut] {
+            if cut > 0 {
+                return Err(Error::Invalid(cut_report(cut)));
+            }
         }
         self.summary
             .checked_add(&other.summary)
@@ -541,6 +547,14 @@ impl Grouped {
     }
 }
 
+/// Why a report cut by `--top` cannot be merged.
+pub fn cut_report(rows_cut: u64) -> String {
+    format!(
+        "made with --top ({rows_cut} rows cut), so its sums would be short; \
+         merge reports made without --top and cut the merged report with `merge --top`"
+    )
+}
+
 fn join(keys: &[GroupKey]) -> String {
     keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
 }
@@ -617,6 +631,19 @@ mod tests {
         let mut a = grouped(&[("token", u64::MAX)]);
         let e = a.merge(grouped(&[("mfa", 1)])).unwrap_err().to_string();
         assert!(e.contains("summary.hits"), "{e}");
+    }
+
+    #[test]
+    fn merge_refuses_a_report_cut_by_top() {
+        let mut cut = grouped(&[("token", 2), ("mfa", 1)]);
+        cut.top(1);
+        let mut a = grouped(&[("mfa", 5)]);
+        assert!(a
+            .merge(cut.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("--top"));
+        assert!(cut.merge(grouped(&[])).is_err());
     }
 
     #[test]
