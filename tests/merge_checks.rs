@@ -82,3 +82,27 @@ fn merge_refuses_a_report_made_with_top() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(",4\n"));
 }
+
+#[test]
+fn merge_accepts_the_same_keys_in_another_order() {
+    let dir = tempfile::tempdir().unwrap();
+    report(dir.path(), "a.json", LINE, &["-g", "vendor,code"]);
+    report(dir.path(), "b.json", LINE, &["-g", "code,vendor"]);
+    let out = errscan()
+        .current_dir(dir.path())
+        .args(["merge", "-f", "ndjson", "a.json", "b.json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with(r#"{"vendor":"okta","code":"E0000011""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""count":2"#), "{text}");
+}

@@ -63,7 +63,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Merge JSON reports (from many hosts or nights) into one, summing counts per key.
     ///
-    /// The reports must have been grouped by the same keys. Merging is exact:
+    /// The reports must have been grouped by the same keys, in any order (the first
+    /// report's order is kept). Merging is exact:
     /// merging the reports of A and of B gives the report of A and B together.
     /// A sum that would overflow 64 bits is an error naming the file and row. A report made
     /// with `--top` is refused, as its sums would be short: cut after merging instead.

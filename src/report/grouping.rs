@@ -253,7 +253,8 @@ impl Grouped {
     /// # Errors
     /// When the two were grouped by different keys, when either lost rows to
     /// [`Grouped::top`] (their sum would be short), or when a sum overflows.
-    pub fn merge(&mut self, other: Grouped) -> Result<()> {
+    pub fn merge(&mut self, mut other: Grouped) -> Result<()> {
+        other.reorder_keys(&self.group_by);
         if self.group_by != other.group_by {
             return Err(Error::Invalid(format!(
                 "cannot merge reports grouped by `{}` and by `{}`",
@@ -283,6 +284,26 @@ impl Grouped {
             }
         }
         self.add_rows(rows).map_err(Error::Invalid)
+    }
+
+    /// Puts the keys in the order of `order` when they are the same keys in another order
+    /// (`-g code,vendor` and `-g vendor,code` count the same things); otherwise leaves them.
+    pub fn reorder_keys(&mut self, order: &[GroupKey]) {
+        if self.group_by == order || self.group_by.len() != order.len() {
+            return;
+        }
+        let Some(from): Option<Vec<usize>> = order
+            .iter()
+            .map(|k| self.group_by.iter().position(|g| g == k))
+            .collect()
+        else {
+            return;
+        };
+        for row in &mut self.rows {
+            row.key = from.iter().map(|&i| row.key[i].clone()).collect();
+        }
+        self.group_by = order.to_vec();
+        self.sort();
     }
 
     /// Adds `other`'s admitted unknown codes to `self`'s, keeps the smallest under the cap
@@ -644,6 +665,27 @@ mod tests {
             .to_string()
             .contains("--top"));
         assert!(cut.merge(grouped(&[])).is_err());
+    }
+
+    #[test]
+    fn merge_takes_the_same_keys_in_another_order() {
+        let row = |k: &[&str], n| Row {
+            key: k.iter().map(|s| s.to_string()).collect(),
+            notes: None,
+            count: n,
+        };
+        let mut a = grouped(&[]);
+        a.group_by = vec![GroupKey::Vendor, GroupKey::Category];
+        a.rows = vec![row(&["okta", "token"], 2)];
+        let mut b = grouped(&[]);
+        b.group_by = vec![GroupKey::Category, GroupKey::Vendor];
+        b.rows = vec![row(&["token", "okta"], 3), row(&["mfa", "okta"], 1)];
+        a.merge(b).unwrap();
+        assert_eq!(a.group_by, [GroupKey::Vendor, GroupKey::Category]);
+        assert_eq!(
+            a.rows,
+            [row(&["okta", "token"], 5), row(&["okta", "mfa"], 1)]
+        );
     }
 
     #[test]
