@@ -166,8 +166,10 @@ pub struct ScanArgs {
 
     /// Write the report to FILE instead of standard output, atomically (a temporary file in
     /// the same directory, renamed when complete), so a collector never reads half a report.
+    /// With `--hits`, the hits are written to FILE when the scan completes. Not with
+    /// `--every`, which never completes: redirect its standard output (`>> FILE`) instead.
     /// Example: `-o /var/lib/node_exporter/textfile/errscan.prom`.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", conflicts_with = "every")]
     pub output: Option<PathBuf>,
 
     /// Do not show a progress bar. By default one is drawn on stderr when stderr is a terminal
@@ -403,10 +405,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         }
     }
     if args.hits {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        let failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), &mut out)?;
-        out.flush().map_err(stdout_error)?;
+        let mut failed = 0;
+        write_output(args.output.as_deref(), |out| {
+            failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), out)?;
+            Ok(())
+        })?;
         return Ok(outcome(failed + walk_failed));
     }
     if let Some(every) = &args.every {
@@ -664,7 +667,7 @@ fn print_hits(
     inputs: &[Input],
     mmap: MmapPolicy,
     out: &mut dyn Write,
-) -> anyhow::Result<usize> {
+) -> errscan::Result<usize> {
     let cat = scanner.catalog();
     let mut failed = 0;
     for input in inputs {
@@ -695,8 +698,7 @@ fn print_hits(
                 warn(&e);
                 failed += 1;
             }
-            Err(e) if e.is_broken_pipe() => return Err(e.into()),
-            Err(e @ errscan::Error::Output { .. }) => return Err(e.into()),
+            Err(e @ errscan::Error::Output { .. }) => return Err(e),
             Err(e) => {
                 warn(&e);
                 failed += 1;
