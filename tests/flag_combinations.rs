@@ -55,3 +55,85 @@ fn every_with_output_is_a_usage_error() {
     assert!(err.contains("--every") && err.contains("--output"), "{err}");
     assert!(!file.exists());
 }
+
+#[test]
+fn hits_with_flags_for_counts_is_a_usage_error() {
+    let cases: &[&[&str]] = &[
+        &["--top", "1"],
+        &["-g", "code"],
+        &["--every", "1s"],
+        &["--unknown-cap", "5"],
+        &["-f", "csv"],
+        &["-f", "table"],
+    ];
+    for extra in cases {
+        let out = errscan()
+            .args(["scan", "--hits"])
+            .args(*extra)
+            .write_stdin(LINE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--hits") && err.contains("Usage"),
+            "{extra:?}: {err}"
+        );
+    }
+    // ndjson is what --hits writes.
+    errscan()
+        .args(["scan", "--hits", "-f", "ndjson"])
+        .write_stdin(LINE)
+        .assert()
+        .success();
+}
+
+#[test]
+fn every_keeps_the_top_rows_of_each_window() {
+    let log = format!(
+        "{}{}HTTP 400, Stormpath 2001 (x)\n",
+        LINE.repeat(3),
+        "HTTP 401, Okta E0000004 (x)\n".repeat(2)
+    );
+    let rows = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let out = errscan()
+            .args(["scan", "--every", "1h"])
+            .args(extra)
+            .write_stdin(log.clone())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(rows(&[]).len(), 3);
+    let top = rows(&["--top", "2"]);
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0]["code"], "E0000011");
+    assert_eq!(top[1]["code"], "E0000004");
+}
+
+#[test]
+fn every_in_a_format_it_cannot_write_is_a_usage_error() {
+    for format in ["json", "table", "prom"] {
+        let out = errscan()
+            .args(["scan", "--every", "1s", "-f", format])
+            .write_stdin(LINE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("--every writes ndjson or csv rows, not {format}")),
+            "{err}"
+        );
+    }
+}

@@ -109,8 +109,10 @@ pub struct ScanArgs {
 
     /// Print one JSON object per hit (file, line, offset, vendor, code, name, category,
     /// http_status, description, match) in input order instead of counts. On a pipe each hit
-    /// is written as soon as its line is read. Example: `tail -F app.log | errscan scan --hits`.
-    #[arg(long)]
+    /// is written as soon as its line is read. Hits are always NDJSON (`-f` other than
+    /// `ndjson` is a usage error), and they are not counts, so `--top`, `-g`, `--every` and
+    /// `--unknown-cap` cannot be used with it. Example: `tail -F app.log | errscan scan --hits`.
+    #[arg(long, conflicts_with_all = ["top", "group_by", "every", "unknown_cap"])]
     pub hits: bool,
 
     /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them).
@@ -179,8 +181,9 @@ pub struct ScanArgs {
     pub no_progress: bool,
 
     /// On a stream, print the counts of each window of this length as it closes (NDJSON, or
-    /// CSV with `-f csv`, each row with a `window_end` field), then go on: a stream processor
-    /// for dashboards. Example: `tail -F app.log | errscan scan --every 30s`.
+    /// CSV with `-f csv`, each row with a `window_end` field; other formats are a usage
+    /// error), then go on: a stream processor for dashboards. With `--top N`, each window
+    /// keeps its N largest rows. Example: `tail -F app.log | errscan scan --every 30s`.
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
 
@@ -399,6 +402,19 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     // summary.errors), and the exit status says so.
     let walk_errors: Vec<String> = walk_errors.iter().map(ToString::to_string).collect();
     let walk_failed = walk_errors.len();
+    if let Some(f) = args.format.filter(|f| *f != Format::Ndjson) {
+        if args.hits {
+            usage_error(&format!("--hits writes ndjson, not {f}"));
+        }
+    }
+    if let Some(f) = args
+        .format
+        .filter(|f| !matches!(f, Format::Ndjson | Format::Csv))
+    {
+        if args.every.is_some() {
+            usage_error(&format!("--every writes ndjson or csv rows, not {f}"));
+        }
+    }
     if args.hits || args.every.is_some() {
         for e in &walk_errors {
             warn(&e);
@@ -415,7 +431,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     if let Some(every) = &args.every {
         let every = parse_every(every)?;
         let format = args.format.unwrap_or(Format::Ndjson);
-        let windows = scan_windows(&scanner, &inputs, &group_by, every, format)?;
+        let windows = scan_windows(&scanner, &inputs, &group_by, every, format, args.top)?;
         return Ok(if walk_failed > 0 {
             Outcome::InputErrors
         } else {
@@ -456,6 +472,16 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         output::write_report(out, &grouped, format, &info)
     })?;
     Ok(outcome(report.summary.errors.len()))
+}
+
+/// Ends the run with a usage error (exit status 2), as clap reports its own.
+fn usage_error(message: &str) -> ! {
+    let mut command = Cli::command();
+    let scan = command.find_subcommand_mut("scan").cloned();
+    let mut command = scan.unwrap_or(command).bin_name("errscan scan");
+    command
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
 }
 
 /// Prints a message on stderr, with control characters from paths or logs escaped so that
@@ -618,10 +644,8 @@ fn scan_windows(
     group_by: &[GroupKey],
     every: Duration,
     format: Format,
+    top: Option<usize>,
 ) -> anyhow::Result<Outcome> {
-    if !matches!(format, Format::Ndjson | Format::Csv) {
-        anyhow::bail!("--every writes ndjson or csv rows, not {format:?}");
-    }
     let [input] = inputs else {
         anyhow::bail!("--every reads one stream (standard input, a pipe or a growing file)");
     };
@@ -635,7 +659,10 @@ fn scan_windows(
     let mut header_done = false;
     let name = input.name();
     let result = scanner.scan_windows(reader, &name, every, &mut |report, window_end| {
-        let grouped = Grouped::from_report(cat, report, group_by);
+        let mut grouped = Grouped::from_report(cat, report, group_by);
+        if let Some(n) = top {
+            grouped.top(n);
+        }
         let end = jiff::Timestamp::from_second(window_end)
             .map(|t| t.to_string())
             .unwrap_or_default();
