@@ -119,6 +119,14 @@ fn every_keeps_the_top_rows_of_each_window() {
     assert_eq!(top.len(), 2);
     assert_eq!(top[0]["code"], "E0000011");
     assert_eq!(top[1]["code"], "E0000004");
+    // The window's end to the nanosecond: `2026-11-21T03:14:07.123456789Z`.
+    let end = top[0]["window_end"].as_str().unwrap();
+    let frac = end.split('.').nth(1).unwrap();
+    assert_eq!(frac.len(), 10, "{end}");
+    assert!(
+        frac.ends_with('Z') && frac[..9].bytes().all(|b| b.is_ascii_digit()),
+        "{end}"
+    );
 }
 
 #[test]

@@ -181,7 +181,8 @@ pub struct ScanArgs {
     pub no_progress: bool,
 
     /// On a stream, print the counts of each window of this length as it closes (NDJSON, or
-    /// CSV with `-f csv`, each row with a `window_end` field; other formats are a usage
+    /// CSV with `-f csv`, each row with a `window_end` field, the RFC 3339 time the window
+    /// closed to the nanosecond, distinct per window; other formats are a usage
     /// error), then go on: a stream processor for dashboards. With `--top N`, each window
     /// keeps its N largest rows. Example: `tail -F app.log | errscan scan --every 30s`.
     #[arg(long, value_name = "DURATION")]
@@ -663,9 +664,7 @@ fn scan_windows(
         if let Some(n) = top {
             grouped.top(n);
         }
-        let end = jiff::Timestamp::from_second(window_end)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
+        let end = window_stamp(window_end);
         output::write_window(&mut out, &grouped, &end, format, !header_done)?;
         header_done = true;
         out.flush().map_err(stdout_error)
@@ -678,6 +677,12 @@ fn scan_windows(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// RFC 3339 UTC text of a window's end, to the nanosecond (always nine digits, so that the
+/// stamps of one run sort as text).
+fn window_stamp(end: SystemTime) -> String {
+    jiff::Timestamp::try_from(end).map_or_else(|_| String::new(), |t| format!("{t:.9}"))
 }
 
 fn config_mmap(arg: MmapArg) -> MmapPolicy {

@@ -440,8 +440,9 @@ impl<'c> Scanner<'c> {
 
 impl Scanner<'_> {
     /// Scans a live stream in windows of `every` (wall-clock time): when a window closes,
-    /// `on_window` gets the counts of the lines completed in it and the window's end (seconds
-    /// since the Unix epoch), then the next window starts. A reader thread feeds the scan so
+    /// `on_window` gets the counts of the lines completed in it and the window's end (the
+    /// clock when it closed, to the nanosecond, and always later than the previous window's
+    /// end), then the next window starts. A reader thread feeds the scan so
     /// that a window closes on time even when no data comes. Ends with the stream, after a
     /// last (partial) window; returns a read error of the stream, if any.
     ///
@@ -452,10 +453,10 @@ impl Scanner<'_> {
         mut reader: Box<dyn Read + Send>,
         name: &str,
         every: std::time::Duration,
-        on_window: &mut dyn FnMut(&Report, i64) -> Result<()>,
+        on_window: &mut dyn FnMut(&Report, std::time::SystemTime) -> Result<()>,
     ) -> Result<Option<Error>> {
         use crossbeam_channel::RecvTimeoutError;
-        use std::time::{Instant, SystemTime, UNIX_EPOCH};
+        use std::time::{Duration, Instant, SystemTime};
 
         // Blocks of whole lines, as they come; the offset reached travels with an error.
         let (tx, rx) = bounded::<std::result::Result<Vec<u8>, (u64, io::Error)>>(4);
@@ -484,6 +485,7 @@ impl Scanner<'_> {
         let mut failure = None;
         let mut last = None;
         let mut deadline = Instant::now() + every;
+        let mut previous_end: Option<SystemTime> = None;
         let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
             window.summary.hits = counts.total();
             window.summary.unknown = counts.unknown_total();
@@ -493,9 +495,12 @@ impl Scanner<'_> {
                 per_input.clone(),
                 std::mem::replace(counts, self.new_counts()),
             )];
-            let end = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let mut end = SystemTime::now();
+            if let Some(before) = previous_end.filter(|b| end <= *b) {
+                // A clock that stood still or stepped back: still a distinct, later stamp.
+                end = before + Duration::from_nanos(1);
+            }
+            previous_end = Some(end);
             on_window(window, end)?;
             *window = Report::default();
             Ok(())
@@ -585,6 +590,54 @@ impl Read for LastByte<'_> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// A reader that yields one line per read, after a pause.
+    struct SlowLines(Vec<&'static [u8]>, std::time::Duration);
+
+    impl Read for SlowLines {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            std::thread::sleep(self.1);
+            let line = self.0.remove(0);
+            buf[..line.len()].copy_from_slice(line);
+            Ok(line.len())
+        }
+    }
+
+    /// Windows shorter than a second each get their own stamp, later than the one before.
+    #[test]
+    fn window_ends_are_distinct_and_finer_than_a_second() {
+        let cat = Catalog::embedded().unwrap();
+        let scanner =
+            Scanner::new(Matcher::new(&cat, None).unwrap(), ScanConfig::default()).unwrap();
+        let line: &'static [u8] = b"HTTP 400, Stormpath 2001 (x)\n";
+        let reader = SlowLines(vec![line; 4], std::time::Duration::from_millis(60));
+        let mut ends = Vec::new();
+        let mut hits = 0;
+        scanner
+            .scan_windows(
+                Box::new(reader),
+                "<test>",
+                std::time::Duration::from_millis(20),
+                &mut |report, end| {
+                    hits += report.summary.hits;
+                    ends.push(end);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(hits, 4);
+        assert!(ends.len() >= 5, "{ends:?}");
+        assert!(ends.windows(2).all(|w| w[0] < w[1]), "{ends:?}");
+        let nanos = |t: &std::time::SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        };
+        assert!(ends.iter().any(|t| nanos(t) != 0), "{ends:?}");
+    }
 
     /// The progress count ends at the inputs' size as stored, whatever way each was read:
     /// mapped, read into memory, streamed, or decompressed.
