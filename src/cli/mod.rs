@@ -9,7 +9,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -184,7 +184,9 @@ pub struct ScanArgs {
     /// CSV with `-f csv`, each row with a `window_end` field, the RFC 3339 time the window
     /// closed to the nanosecond, distinct per window; other formats are a usage
     /// error), then go on: a stream processor for dashboards. With `--top N`, each window
-    /// keeps its N largest rows. Example: `tail -F app.log | errscan scan --every 30s`.
+    /// keeps its N largest rows. SIGINT, SIGTERM or SIGHUP writes the open window, as the end
+    /// of the stream does, then exits with status 128 plus the signal number (130, 143, 129);
+    /// a second signal exits at once. Example: `tail -F app.log | errscan scan --every 30s`.
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
 
@@ -269,6 +271,9 @@ pub enum Outcome {
     Clean,
     /// Some input could not be read; what could be read was reported.
     InputErrors,
+    /// A live scan was ended by this signal after its last window was written; the exit
+    /// status is 128 plus the signal number, as a shell reports it.
+    Signalled(i32),
 }
 
 fn load_catalog(dir: Option<&PathBuf>) -> anyhow::Result<Catalog> {
@@ -659,17 +664,21 @@ fn scan_windows(
     let mut out = stdout.lock();
     let mut header_done = false;
     let name = input.name();
-    let result = scanner.scan_windows(reader, &name, every, &mut |report, window_end| {
-        let mut grouped = Grouped::from_report(cat, report, group_by);
-        if let Some(n) = top {
-            grouped.top(n);
-        }
-        let end = window_stamp(window_end);
-        output::write_window(&mut out, &grouped, &end, format, !header_done)?;
-        header_done = true;
-        out.flush().map_err(stdout_error)
-    });
+    let (stop, signalled) = stop_on_signals()?;
+    let result =
+        scanner.scan_windows_until(reader, &name, every, &stop, &mut |report, window_end| {
+            let mut grouped = Grouped::from_report(cat, report, group_by);
+            if let Some(n) = top {
+                grouped.top(n);
+            }
+            let end = window_stamp(window_end);
+            output::write_window(&mut out, &grouped, &end, format, !header_done)?;
+            header_done = true;
+            out.flush().map_err(stdout_error)
+        });
+    let signal = signalled.load(Ordering::SeqCst);
     match result {
+        Ok(_) if signal != 0 => Ok(Outcome::Signalled(signal)),
         Ok(None) => Ok(Outcome::Clean),
         Ok(Some(e)) => {
             warn(&e);
@@ -677,6 +686,38 @@ fn scan_windows(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Catches SIGINT, SIGTERM and SIGHUP for a live scan: the first one sends on the returned
+/// channel (so that the open window is written) and is recorded in the returned number; a
+/// second one ends the process as the signal would have.
+#[cfg(unix)]
+fn stop_on_signals() -> anyhow::Result<(crossbeam_channel::Receiver<()>, Arc<AtomicI32>)> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .context("cannot catch signals")?;
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let signalled = Arc::new(AtomicI32::new(0));
+    let seen = Arc::clone(&signalled);
+    std::thread::spawn(move || {
+        let mut pending = signals.forever();
+        if let Some(signal) = pending.next() {
+            seen.store(signal, Ordering::SeqCst);
+            let _ = tx.send(());
+        }
+        for signal in pending {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    });
+    Ok((rx, signalled))
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals() -> anyhow::Result<(crossbeam_channel::Receiver<()>, Arc<AtomicI32>)> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    // The sender lives as long as the process: the channel never stops the scan.
+    std::mem::forget(tx);
+    Ok((rx, Arc::new(AtomicI32::new(0))))
 }
 
 /// RFC 3339 UTC text of a window's end, to the nanosecond (always nine digits, so that the

@@ -450,12 +450,29 @@ impl Scanner<'_> {
     /// When `on_window` fails (output closed, for instance).
     pub fn scan_windows(
         &self,
-        mut reader: Box<dyn Read + Send>,
+        reader: Box<dyn Read + Send>,
         name: &str,
         every: std::time::Duration,
         on_window: &mut dyn FnMut(&Report, std::time::SystemTime) -> Result<()>,
     ) -> Result<Option<Error>> {
-        use crossbeam_channel::RecvTimeoutError;
+        let never = crossbeam_channel::never();
+        self.scan_windows_until(reader, name, every, &never, on_window)
+    }
+
+    /// [`Scanner::scan_windows`] that also ends, after a last (partial) window with every
+    /// line read so far, when `stop` receives a message or loses its last sender: how a
+    /// signal ends a live scan without losing the open window.
+    ///
+    /// # Errors
+    /// When `on_window` fails (output closed, for instance).
+    pub fn scan_windows_until(
+        &self,
+        mut reader: Box<dyn Read + Send>,
+        name: &str,
+        every: std::time::Duration,
+        stop: &crossbeam_channel::Receiver<()>,
+        on_window: &mut dyn FnMut(&Report, std::time::SystemTime) -> Result<()>,
+    ) -> Result<Option<Error>> {
         use std::time::{Duration, Instant, SystemTime};
 
         // Blocks of whole lines, as they come; the offset reached travels with an error.
@@ -505,23 +522,43 @@ impl Scanner<'_> {
             *window = Report::default();
             Ok(())
         };
+        /// What the window loop waits for.
+        enum Next {
+            Data(std::result::Result<Vec<u8>, (u64, io::Error)>),
+            Closed,
+            Stop,
+            Timeout,
+        }
+        let mut scan = |data: &[u8], window: &mut Report, counts: &mut Counts| {
+            let e = self.scan_chunk(data, &mut scratch, counts);
+            window.summary.bytes += e.bytes;
+            window.summary.lines += e.newlines;
+            last = data.last().copied();
+        };
         loop {
-            match rx.recv_deadline(deadline) {
-                Ok(Ok(data)) => {
-                    let e = self.scan_chunk(&data, &mut scratch, &mut counts);
-                    window.summary.bytes += e.bytes;
-                    window.summary.lines += e.newlines;
-                    last = data.last().copied();
-                }
-                Ok(Err((offset, e))) => {
+            let next = crossbeam_channel::select! {
+                recv(rx) -> m => m.map_or(Next::Closed, Next::Data),
+                recv(stop) -> _ => Next::Stop,
+                default(deadline.saturating_duration_since(Instant::now())) => Next::Timeout,
+            };
+            match next {
+                Next::Data(Ok(data)) => scan(&data, &mut window, &mut counts),
+                Next::Data(Err((offset, e))) => {
                     failure = Some(read_failure(name, offset, &e));
                     break;
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Next::Timeout => {
                     close(&mut window, &mut counts)?;
                     deadline += every;
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
+                Next::Closed => break,
+                Next::Stop => {
+                    // Lines already read belong to this window.
+                    while let Ok(Ok(data)) = rx.try_recv() {
+                        scan(&data, &mut window, &mut counts);
+                    }
+                    break;
+                }
             }
         }
         // A last line without a newline is a line too.
