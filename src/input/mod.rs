@@ -43,8 +43,14 @@ pub const QUIET_PERIOD: Duration = Duration::from_secs(30);
 /// read at that size.
 const SMALL_FILE: u64 = 1 << 20;
 
-/// How many leading bytes tell what an input holds (the longest magic number).
-const HEAD: usize = 4;
+/// How many leading bytes tell what an input holds: bzip2's magic with the magic of its
+/// first block, the longest.
+const HEAD: usize = 10;
+
+/// What follows `BZh1`..`BZh9` in a bzip2 stream: a block (the digits of pi in BCD) or, for an
+/// empty stream, the end-of-stream mark (those of the square root of pi).
+const BZIP2_BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+const BZIP2_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
 
 /// The buffer between a compressed source and its decoder.
 const COMPRESSED_BUFFER: usize = 1 << 16;
@@ -167,14 +173,19 @@ impl Codec {
 }
 
 /// Tells what an input holds from its first [`HEAD`] bytes. None of these prefixes can start
-/// a line of UTF-8 text, so a plain log is never mistaken for one.
+/// a line of UTF-8 text, so a plain log is never mistaken for one; bzip2's magic can (`BZh9`
+/// is text), so it counts only with the magic of a block or of the end of the stream after it.
 fn sniff(head: &[u8]) -> Kind {
     match head {
         [0x1f, 0x8b, ..] => Kind::Compressed(Codec::Gzip),
         [0x28, 0xb5, 0x2f, 0xfd, ..] => Kind::Compressed(Codec::Zstd),
         // A zstd skippable frame (0x184D2A50..=0x184D2A5F, little-endian) may open a file.
         [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Kind::Compressed(Codec::Zstd),
-        [b'B', b'Z', b'h', b'1'..=b'9', ..] => Kind::Compressed(Codec::Bzip2),
+        [b'B', b'Z', b'h', b'1'..=b'9', block @ ..]
+            if block.starts_with(&BZIP2_BLOCK) || block.starts_with(&BZIP2_END) =>
+        {
+            Kind::Compressed(Codec::Bzip2)
+        }
         [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Kind::Utf16,
         _ => Kind::Plain,
     }
@@ -753,7 +764,14 @@ mod tests {
             (b"\x28\xb5\x2f\xfd", Kind::Compressed(Codec::Zstd)),
             (b"\x50\x2a\x4d\x18", Kind::Compressed(Codec::Zstd)),
             (b"\x28\xb5\x2f", Kind::Plain),
-            (b"BZh9", Kind::Compressed(Codec::Bzip2)),
+            (b"BZh91AY&SY", Kind::Compressed(Codec::Bzip2)),
+            (
+                b"BZh1\x17\x72\x45\x38\x50\x90",
+                Kind::Compressed(Codec::Bzip2),
+            ),
+            (b"BZh9", Kind::Plain),
+            (b"BZh9 is a plain line", Kind::Plain),
+            (b"BZh01AY&SY", Kind::Plain),
             (b"BZh ", Kind::Plain),
             (b"\xff\xfe2\x00", Kind::Utf16),
             (b"\xfe\xff\x002", Kind::Utf16),
@@ -762,6 +780,32 @@ mod tests {
         for (head, kind) in table {
             assert_eq!(sniff(head), *kind, "{head:?}");
         }
+    }
+
+    /// Text that starts like bzip2's magic is scanned as text, whatever way it is read.
+    #[test]
+    fn text_starting_with_the_bzip2_magic_is_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"BZh9 HTTP 401, Okta E0000011 (Invalid token provided)\n";
+        let path = dir.path().join("bzh.log");
+        std::fs::write(&path, text).unwrap();
+        for policy in [MmapPolicy::Never, MmapPolicy::Always] {
+            let bytes = match open(&Input::Path(path.clone()), policy).unwrap() {
+                Opened::Bytes(b) => b.to_vec(),
+                Opened::Stream(mut r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).unwrap();
+                    v
+                }
+            };
+            assert_eq!(bytes, text, "{policy:?}");
+        }
+        let mut empty = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        empty.write_all(b"").unwrap();
+        assert_eq!(
+            sniff(&empty.finish().unwrap()),
+            Kind::Compressed(Codec::Bzip2)
+        );
     }
 
     #[test]
