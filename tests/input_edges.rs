@@ -30,3 +30,45 @@ fn text_starting_with_bzh9_is_scanned_as_text() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("okta,E0000011"));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn dev_null_is_an_empty_input() {
+    let out = errscan()
+        .args(["scan", "-f", "json", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["inputs"], 1);
+    assert_eq!(doc["summary"]["hits"], 0);
+    assert_eq!(doc["summary"]["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn an_empty_path_is_a_usage_error_that_says_so() {
+    let out = errscan().args(["scan", ""]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("an empty path names no file"), "{err}");
+}
+
+#[test]
+fn an_empty_vendor_list_is_an_error() {
+    for sub in ["scan", "catalog"] {
+        let out = errscan()
+            .args([sub, "--vendor", ""])
+            .write_stdin("HTTP 401, Okta E0000011 (x)\n")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sub}");
+        assert!(out.stdout.is_empty(), "{sub}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("empty vendor list"), "{sub}: {err}");
+    }
+}

@@ -704,6 +704,13 @@ impl Catalog {
     /// # Errors
     /// When a name is not a loaded vendor; the message lists the known ones.
     pub fn parse_vendor_list(&self, list: &str) -> Result<Vec<VendorId>> {
+        if list.split(',').all(|s| s.trim().is_empty()) {
+            let known: Vec<&str> = self.vendors.iter().map(|v| v.id.as_str()).collect();
+            return Err(Error::Invalid(format!(
+                "an empty vendor list selects nothing (known: {})",
+                known.join(", ")
+            )));
+        }
         list.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())

@@ -81,7 +81,9 @@ pub struct ScanArgs {
     /// Files or directories to scan; `-` or nothing reads standard input. A directory is
     /// scanned recursively, in file-name order. gzip, zstd and bzip2 files are decompressed and
     /// UTF-16 files with a byte order mark transcoded, whatever their names. A file that grows
-    /// while it is scanned is scanned up to the size it had when it was opened.
+    /// while it is scanned is scanned up to the size it had when it was opened. `/dev/null`
+    /// is an empty input; an empty path is a usage error.
+    #[arg(value_parser = clap::builder::OsStringValueParser::new().try_map(non_empty_path))]
     pub paths: Vec<PathBuf>,
 
     /// Only scan the files found in directories that match this glob (repeatable; a file is
@@ -115,8 +117,8 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with_all = ["top", "group_by", "every", "unknown_cap"])]
     pub hits: bool,
 
-    /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them).
-    /// Example: `--vendor okta,oauth`.
+    /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them; an
+    /// empty list is an error). Example: `--vendor okta,oauth`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
@@ -200,6 +202,14 @@ pub struct ScanArgs {
     pub unknown_cap: usize,
 }
 
+/// A path argument: an empty one names no file, which clap would report as a missing value.
+fn non_empty_path(text: std::ffi::OsString) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err("an empty path names no file (use `-` for standard input)".to_string());
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// Parses a report format by the library's names, listing each with its help in `--help`.
 fn format_parser() -> impl TypedValueParser<Value = Format> {
     let names = Format::ALL.map(|f| PossibleValue::new(f.name()).help(f.about()));
@@ -250,8 +260,8 @@ pub struct MergeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CatalogArgs {
-    /// Only list these vendors (comma-separated ids, as `errscan catalog` lists them).
-    /// Example: `--vendor wso2,akamai`.
+    /// Only list these vendors (comma-separated ids, as `errscan catalog` lists them; an
+    /// empty list is an error). Example: `--vendor wso2,akamai`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 

@@ -318,7 +318,8 @@ fn open_regular(
     decode(Kind::Plain, head, reader, meter)
 }
 
-/// Accepts regular files, FIFOs and standard input under a path name; refuses the rest.
+/// Accepts regular files, FIFOs, standard input under a path name and the null device;
+/// refuses the rest.
 fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
     let ft = meta.file_type();
     if ft.is_file() {
@@ -339,7 +340,7 @@ fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
         // `/dev/stdin` is the terminal or `/dev/null` when nothing is piped in: the user asked
         // for it by name. Any other device (`/dev/zero`, `/dev/urandom`, a disk) would be read
         // forever or make no sense as a log.
-        if ft.is_char_device() && is_stdin_alias(path) {
+        if ft.is_char_device() && (is_stdin_alias(path) || is_null_device(meta)) {
             return Ok(());
         }
         let what = if ft.is_char_device() {
@@ -368,6 +369,15 @@ fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
 
 /// True for the names of the process's own standard input.
 #[cfg(unix)]
+/// The null device (`/dev/null` under any name): an empty input, as `cat` and `grep` read it,
+/// so that a script can stand it in for a log.
+#[cfg(unix)]
+fn is_null_device(meta: &Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    std::fs::metadata("/dev/null")
+        .is_ok_and(|null| null.file_type().is_char_device() && null.rdev() == meta.rdev())
+}
+
 fn is_stdin_alias(path: &Path) -> bool {
     path == Path::new("/dev/stdin")
         || path.starts_with("/dev/fd")
