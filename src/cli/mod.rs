@@ -197,7 +197,8 @@ pub struct ScanArgs {
     /// kept are the N shortest (then in byte order, then by vendor id), wherever they appear,
     /// so counts never depend on how inputs are split, read or merged; a kept code counts
     /// every hit. JSON reports record the cap and `merge` applies the smallest of its inputs'
-    /// caps to the union. Example: `--unknown-cap 1000`.
+    /// caps to the union. An unknown code longer than 128 bytes is cut to 128 bytes and
+    /// marked with `…`, so the cap bounds memory and report size. Example: `--unknown-cap 1000`.
     #[arg(long, value_name = "N", default_value_t = errscan::report::counts::DEFAULT_UNKNOWN_CAP)]
     pub unknown_cap: usize,
 }
