@@ -152,9 +152,11 @@ pub struct ScanArgs {
     /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
     /// file, and one time bucket of minute, hour or day (from the time at the start of each
     /// line, or in its top-level JSON `timestamp`, `time`, `@timestamp` or `published` field,
-    /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
-    /// category, HTTP status and description are printed when `code` is a key. Default:
-    /// vendor,code. Example: `-g vendor,code,hour` (a time series per code).
+    /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`;
+    /// the code's name, category, HTTP status and description are printed when `code` is a
+    /// key. File names that are not UTF-8 are written with `\xNN` for each such byte (and
+    /// `\\` for a backslash), so no two files share a row. Default: vendor,code.
+    /// Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
 

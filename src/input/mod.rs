@@ -73,12 +73,41 @@ pub enum Input {
 }
 
 impl Input {
-    /// The name used in reports and messages (`<stdin>` or the path as given).
+    /// The name used in reports and messages (`<stdin>` or the path as given, written by
+    /// [`path_name`]).
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            Input::Path(p) => p.display().to_string(),
+            Input::Path(p) => path_name(p),
         }
+    }
+}
+
+/// A path as text for reports and messages, one name per path: on Unix, bytes that are not
+/// UTF-8 are written `\xNN` and a backslash `\\`, so that two file names never print alike
+/// (`U+FFFD` would make every undecodable name one). Elsewhere, the path as displayed.
+pub fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    c => out.push(c),
+                }
+            }
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
     }
 }
 
@@ -223,7 +252,7 @@ pub fn open_metered(input: &Input, policy: MmapPolicy, meter: Meter) -> Result<O
             cause,
         }),
         Input::Path(path) => open_path(path, policy, meter).map_err(|cause| Error::Input {
-            path: path.display().to_string(),
+            path: path_name(path),
             cause,
         }),
     }
@@ -763,6 +792,19 @@ mod tests {
         let mut out = vec![0xff, 0xfe];
         out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         out
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn path_names_escape_undecodable_bytes_and_backslashes() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| path_name(Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"/var/log/app.log"), "/var/log/app.log");
+        assert_eq!(name(b"caf\xc3\xa9.log"), "café.log");
+        assert_eq!(name(b"a\xfd.log"), "a\\xFD.log");
+        assert_eq!(name(b"a\xfe.log"), "a\\xFE.log");
+        assert_eq!(name(b"a\\xFD.log"), "a\\\\xFD.log");
+        assert_ne!(name(b"a\xfd.log"), name(b"a\\xFD.log"));
     }
 
     #[test]
