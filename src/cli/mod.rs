@@ -160,9 +160,11 @@ pub struct ScanArgs {
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
 
-    /// Year of syslog timestamps (`Nov 21 03:14:07`), which carry none. Default: the current
-    /// year. Example: `--year 2025`.
-    #[arg(long, value_name = "YEAR")]
+    /// Year of syslog timestamps (`Nov 21 03:14:07`), which carry none: 0 to 9999, the years
+    /// RFC 3339 can write. Default: the current year. Time buckets cover
+    /// 0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z; a line with a time outside goes to
+    /// `unknown`, and `24:00:00` is the next day's midnight. Example: `--year 2025`.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i16).range(0..=9999))]
     pub year: Option<i16>,
 
     /// Keep only the N largest rows; how many were cut is said in the table's totals line,

@@ -69,13 +69,19 @@ const JSON_KEYS: [&[u8]; 4] = [b"timestamp\"", b"time\"", b"@timestamp\"", b"pub
 /// A stamp with no zone is taken as UTC by default, and so is one whose zone is a name
 /// (` UTC`, ` CET`): only `Z` and numeric offsets are read. Fractions of a second are
 /// dropped (the result is the whole second the stamp falls in), and a leap second `:60` reads as
-/// `:59`. A date that does not exist (`2026-02-30`, month 13, `Feb 29` in a non-leap `year`) or a
-/// field out of range gives `None`.
+/// `:59`. `24:00:00` (ISO 8601's end of a day) is the next day's midnight. A date that does not
+/// exist (`2026-02-30`, month 13, `Feb 29` in a non-leap `year`) or a field out of range gives
+/// `None`.
+///
+/// The range read is `0000-01-01T00:00:00Z` to `9999-12-30T22:00:00Z`, what a bucket can be
+/// written as in RFC 3339 (four-digit years); a stamp past it gives `None` (`unknown`).
 ///
 /// JSON epoch numbers are told apart by magnitude: below 10^8 is not an epoch (it is more likely
 /// a duration such as `"time":12`) and gives `None`; below 10^11 is seconds, below 10^14
 /// milliseconds, below 10^17 microseconds, and anything larger nanoseconds. Each unit so covers
-/// 1973-03-03 to the year 5138. Negative numbers and exponents give `None`.
+/// 1973-03-03 to the year 5138, and the digits alone decide: a 15-digit number is read as
+/// microseconds even when it would be a valid time in milliseconds past 5138
+/// (`253402300800000` is 1978-01-12T07:31:40Z). Negative numbers and exponents give `None`.
 ///
 /// Never panics, whatever the bytes, and does not allocate, except to build jiff's error for
 /// a valid stamp outside jiff's range (after 9999-12-30T22:00:00Z, or a syslog `year` near
@@ -297,6 +303,10 @@ fn clock(b: &[u8], at: usize) -> Option<(i8, i8, i8)> {
         return None;
     }
     let second = two(b, at + 6)?;
+    // `24:00:00` is ISO 8601's end of the day: the next day's midnight (see `to_unix`).
+    if (hour, minute, second) == (24, 0, 0) {
+        return Some((24, 0, 0));
+    }
     (hour < 24 && minute < 60 && second <= 60).then_some((hour, minute, second.min(59)))
 }
 
@@ -373,8 +383,11 @@ fn to_unix(year: i16, month: i8, day: i8, clock: (i8, i8, i8), offset: Offset) -
         return None;
     }
     let (hour, minute, second) = clock;
+    let (hour, next_day) = if hour == 24 { (0, 86_400) } else { (hour, 0) };
     let dt = DateTime::new(year, month, day, hour, minute, second, 0).ok()?;
-    offset.to_timestamp(dt).ok().map(Timestamp::as_second)
+    let secs = offset.to_timestamp(dt).ok()?.as_second() + next_day;
+    // Still within what a bucket can be written as (`9999-12-30T24:00:00` is not).
+    Timestamp::from_second(secs).ok().map(Timestamp::as_second)
 }
 
 /// The month (1 to 12) of an English three-letter abbreviation, in any case.
@@ -456,7 +469,7 @@ mod tests {
         ("iso_month_0", b"2026-00-21T03:14:07Z", None),
         ("iso_feb_30", b"2026-02-30T03:14:07Z", None),
         ("iso_day_0", b"2026-11-00T03:14:07Z", None),
-        ("iso_hour_24", b"2026-11-21T24:00:00Z", None),
+        ("iso_hour_24", b"2026-11-21T24:00:00Z", Some(1_795_305_600)),
         ("iso_minute_60", b"2026-11-21T03:60:07Z", None),
         ("iso_second_61", b"2026-11-21T03:14:61Z", None),
         ("iso_no_seconds", b"2026-11-21T03:14Z", None),
@@ -555,6 +568,14 @@ mod tests {
         ("json_epoch_end_of_line", br#"{"time":1795230847"#, Some(T)),
         ("json_after_prefix", br#"INFO app: {"timestamp":"2026-11-21T03:14:07Z"}"#, Some(T)),
         ("json_cut_string", br#"{"time":"2026-11-21T03:14:07Z"#, Some(T)),
+        ("end_of_day_24h", b"2026-11-20T24:00:00Z x", Some(1_795_219_200)),
+        ("end_of_day_24h_apache", b"20/Nov/2026:24:00:00 +0000", Some(1_795_219_200)),
+        ("end_of_day_24h_not_past_it", b"2026-11-20T24:00:01Z x", None),
+        ("end_of_day_24h_minutes", b"2026-11-20T24:01:00Z x", None),
+        ("year_0000", b"0000-06-01T00:00:00Z", Some(-62_154_086_400)),
+        ("year_9999", b"9999-12-30T21:59:59Z", Some(253_402_207_199)),
+        ("past_the_last_writable_instant", b"9999-12-31T00:00:00Z", None),
+        ("json_fifteen_digits_are_micros", br#"{"time":253402300800000}"#, Some(253_402_300)),
         ("json_nested_is_not_the_line_time", br#"{"event":{"time":"2026-11-21T03:14:07Z"}}"#, None),
         (
             "json_top_level_beats_an_earlier_nested_field",
