@@ -105,7 +105,8 @@ pub struct ScanArgs {
     pub follow: bool,
 
     /// Output format. By default: `table` when standard output is a terminal, `csv` otherwise.
-    /// Example: `-f json`.
+    /// On a terminal, control characters, bidi controls and line separators from logs or file
+    /// names are shown as `\uXXXX` escapes in every format (and on stderr). Example: `-f json`.
     #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
@@ -370,7 +371,9 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     );
     let info = run_info(started);
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &merged, format, &info)
+        on_terminal(out, args.output.is_none(), |out| {
+            output::write_report(out, &merged, format, &info)
+        })
     })?;
     Ok(Outcome::Clean)
 }
@@ -444,8 +447,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     if args.hits {
         let mut failed = 0;
         write_output(args.output.as_deref(), |out| {
-            failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), out)?;
-            Ok(())
+            on_terminal(out, args.output.is_none(), |out| {
+                failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), out)?;
+                Ok(())
+            })
         })?;
         return Ok(outcome(failed + walk_failed));
     }
@@ -490,7 +495,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         );
     }
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &grouped, format, &info)
+        on_terminal(out, args.output.is_none(), |out| {
+            output::write_report(out, &grouped, format, &info)
+        })
     })?;
     Ok(outcome(report.summary.errors.len()))
 }
@@ -511,17 +518,10 @@ pub fn warn(message: &dyn std::fmt::Display) {
     eprintln!("errscan: {}", printable(&message.to_string()));
 }
 
-/// `text` with every control character but none other written as an escape (`\u{1b}`).
+/// `text` with every character that could disguise a message on a terminal (controls, bidi
+/// controls, line separators) written as a `\uXXXX` escape.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    output::terminal::escape(text, |_| false)
 }
 
 fn outcome(errors: usize) -> Outcome {
@@ -549,6 +549,22 @@ fn run_info(started: Instant) -> RunInfo {
             .size_checked()
             .map_or(80, |(_, w)| usize::from(w)),
     }
+}
+
+/// Runs `write` on `out`, through [`output::terminal::TerminalSafe`] when `to_stdout` and
+/// standard output is a terminal: whatever the format, text from logs or file names (an ESC
+/// in a CSV cell, a bidi control) is shown escaped rather than acted on.
+fn on_terminal(
+    out: &mut dyn Write,
+    to_stdout: bool,
+    write: impl FnOnce(&mut dyn Write) -> errscan::Result<()>,
+) -> errscan::Result<()> {
+    if !(to_stdout && std::io::stdout().is_terminal()) {
+        return write(out);
+    }
+    let mut safe = output::terminal::TerminalSafe::new(out);
+    write(&mut safe)?;
+    safe.flush().map_err(stdout_error)
 }
 
 /// Writes to standard output, or atomically to `path`: into a temporary file in the same
@@ -676,7 +692,11 @@ fn scan_windows(
     };
     let cat = scanner.catalog();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(output::terminal::TerminalSafe::new(stdout.lock()))
+    } else {
+        Box::new(stdout.lock())
+    };
     let mut header_done = false;
     let name = input.name();
     let (stop, signalled) = stop_on_signals()?;

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod json;
 pub mod prometheus;
 pub mod table;
+pub mod terminal;
 
 use std::io::Write;
 

@@ -46,12 +46,19 @@ pub fn write_table(
     out.write_all(text.as_bytes()).map_err(stdout_error)
 }
 
-/// Cuts `s` to `max` characters, ending with `…` when cut; control characters become spaces
-/// so that text from logs or files cannot move the cursor.
+/// Cuts `s` to `max` characters, ending with `…` when cut; control characters, bidirectional
+/// controls and line separators ([`super::terminal::is_unsafe`]) become spaces so that text
+/// from logs or files cannot move the cursor or reorder the line.
 pub fn cell(s: &str, max: usize) -> String {
     let clean: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if super::terminal::is_unsafe(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     if clean.chars().count() <= max {
         clean
@@ -118,5 +125,6 @@ mod tests {
         assert_eq!(cell("abcdef", 4), "abc…");
         assert_eq!(cell("a\u{1b}[31mred", 20), "a [31mred");
         assert_eq!(cell("tab\there", 20), "tab here");
+        assert_eq!(cell("a\u{202e}b\u{2028}c\u{2066}d", 20), "a b c d");
     }
 }
