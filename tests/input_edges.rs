@@ -72,3 +72,19 @@ fn an_empty_vendor_list_is_an_error() {
         assert!(err.contains("empty vendor list"), "{sub}: {err}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_itself_is_called_a_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("self.log", dir.path().join("self.log")).unwrap();
+    let out = errscan()
+        .current_dir(dir.path())
+        .args(["scan", "self.log"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("self.log: symbolic link loop"), "{err}");
+    assert!(!err.contains("dangling"), "{err}");
+}

@@ -98,8 +98,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub hidden: bool,
 
-    /// Follow symbolic links found in directories (a link loop is reported, not followed). By
-    /// default they are skipped; links named on the command line are always followed.
+    /// Follow symbolic links found in directories. A link loop is not followed; it is named
+    /// as a loop on stderr and in summary.errors, and the exit status is 2 so that a loop in a
+    /// tree is noticed, although every file is still read once. By default links are skipped;
+    /// links named on the command line are always followed (one that loops is an input that
+    /// cannot be read).
     /// Example: `errscan scan -L /var/log/app`.
     #[arg(short = 'L', long)]
     pub follow: bool,

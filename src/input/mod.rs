@@ -417,10 +417,17 @@ fn is_stdin_alias(path: &Path) -> bool {
 /// such file", which is puzzling when `ls` shows the name).
 pub(crate) fn dangling_link(path: &Path) -> Option<io::Error> {
     let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_symlink() || std::fs::metadata(path).is_ok() {
+    if !meta.file_type().is_symlink() {
         return None;
     }
+    let resolved = std::fs::metadata(path).err()?;
     let target = std::fs::read_link(path).ok()?;
+    if is_loop(&resolved) {
+        return Some(io::Error::other(format!(
+            "symbolic link loop (target {} leads back to the link)",
+            target.display()
+        )));
+    }
     Some(io::Error::new(
         io::ErrorKind::NotFound,
         format!(
@@ -428,6 +435,18 @@ pub(crate) fn dangling_link(path: &Path) -> Option<io::Error> {
             target.display()
         ),
     ))
+}
+
+/// True when resolving a path failed because its symbolic links loop (`ELOOP`).
+fn is_loop(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        e.to_string().contains("symbolic links")
+    }
 }
 
 /// The pipe buffer errscan asks for: the default unprivileged maximum on Linux.
