@@ -88,3 +88,23 @@ fn a_link_to_itself_is_called_a_loop() {
     assert!(err.contains("self.log: symbolic link loop"), "{err}");
     assert!(!err.contains("dangling"), "{err}");
 }
+
+/// `--hits` offsets of a UTF-16 input count bytes of the UTF-8 text it is transcoded to,
+/// without its byte order mark, as `--help` says.
+#[test]
+fn utf16_hit_offsets_count_transcoded_bytes() {
+    let text = "x HTTP 401, Okta E0000011 (x)\n";
+    let mut data = vec![0xff, 0xfe];
+    data.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u16.log");
+    std::fs::write(&path, data).unwrap();
+    let out = errscan()
+        .args(["scan", "--hits"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let hit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hit["offset"], text.find("E0000011").unwrap());
+}

@@ -115,7 +115,9 @@ pub struct ScanArgs {
 
     /// Print one JSON object per hit (file, line, offset, vendor, code, name, category,
     /// http_status, description, match) in input order instead of counts. On a pipe each hit
-    /// is written as soon as its line is read. Hits are always NDJSON (`-f` other than
+    /// is written as soon as its line is read. `offset` counts bytes of the text scanned: for a
+    /// compressed input, of the decompressed text; for a UTF-16 input, of the UTF-8 text it is
+    /// transcoded to (without its byte order mark), not of the file. Hits are always NDJSON (`-f` other than
     /// `ndjson` is a usage error), and they are not counts, so `--top`, `-g`, `--every` and
     /// `--unknown-cap` cannot be used with it. Example: `tail -F app.log | errscan scan --hits`.
     #[arg(long, conflicts_with_all = ["top", "group_by", "every", "unknown_cap"])]
