@@ -160,8 +160,8 @@ pub struct ScanArgs {
     /// line, or in its top-level JSON `timestamp`, `time`, `@timestamp` or `published` field,
     /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`;
     /// the code's name, category, HTTP status and description are printed when `code` is a
-    /// key. File names that are not UTF-8 are written with `\xNN` for each such byte (and
-    /// `\\` for a backslash), so no two files share a row. Default: vendor,code.
+    /// key. In file names, each byte that is not UTF-8 is written `\xNN`, so that such
+    /// files do not share a row. Default: vendor,code.
     /// Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
