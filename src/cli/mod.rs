@@ -67,7 +67,9 @@ pub enum Command {
     /// report's order is kept). Merging is exact:
     /// merging the reports of A and of B gives the report of A and B together.
     /// A sum that would overflow 64 bits is an error naming the file and row. A report made
-    /// with `--top` is refused, as its sums would be short: cut after merging instead.
+    /// with `--top` is refused, as its sums would be short: cut after merging instead. The
+    /// unknown-code cap is applied to the union as one scan would (the smallest cap of the
+    /// reports, the shortest codes kept), so unknown codes count the same merged or not.
     ///
     /// Examples:
     ///   errscan merge host1.json host2.json                 a table of the sums
