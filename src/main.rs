@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     match cli::run(cli::parse()) {
         Ok(cli::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(cli::Outcome::InputErrors) => ExitCode::from(2),
+        Ok(cli::Outcome::Signalled(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
         Err(e) => {
             // A closed pipe (`errscan scan --hits | head -1`) is how a reader says "enough".
             if e.downcast_ref::<errscan::Error>()

@@ -18,6 +18,12 @@ include!(concat!(env!("OUT_DIR"), "/embedded_patterns.rs"));
 /// careless pattern cannot exhaust memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// The longest code, in bytes: a catalog code may not be longer, and an unknown code read from
+/// a log that is longer is cut to this length (at a character boundary) and marked with `…`,
+/// so that the unknown-code cap bounds memory and the report's size. The longest documented
+/// code is 56 bytes.
+pub const MAX_CODE_LEN: usize = 128;
+
 /// The normalised category of an error, shared by all vendors so that dashboards can compare
 /// them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
@@ -526,6 +532,13 @@ impl Catalog {
                     format!("code `{}` is empty or has surrounding spaces", c.code),
                 ));
             }
+            if c.code.len() > MAX_CODE_LEN {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!("code `{}` is longer than {MAX_CODE_LEN} bytes", c.code),
+                ));
+            }
             // A few documented codes have a title but no text (Okta E0000113): allowed, as
             // long as the entry says something.
             if c.description.trim().is_empty()
@@ -725,6 +738,13 @@ impl Catalog {
     /// # Errors
     /// When a name is not a loaded vendor; the message lists the known ones.
     pub fn parse_vendor_list(&self, list: &str) -> Result<Vec<VendorId>> {
+        if list.split(',').all(|s| s.trim().is_empty()) {
+            let known: Vec<&str> = self.vendors.iter().map(|v| v.id.as_str()).collect();
+            return Err(Error::Invalid(format!(
+                "an empty vendor list selects nothing (known: {})",
+                known.join(", ")
+            )));
+        }
         list.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())

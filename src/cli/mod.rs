@@ -11,7 +11,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -76,8 +76,13 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Merge JSON reports (from many hosts or nights) into one, summing counts per key.
     ///
-    /// The reports must have been grouped by the same keys. Merging is exact:
+    /// The reports must have been grouped by the same keys, in any order (the first
+    /// report's order is kept). Merging is exact:
     /// merging the reports of A and of B gives the report of A and B together.
+    /// A sum that would overflow 64 bits is an error naming the file and row. A report made
+    /// with `--top` is refused, as its sums would be short: cut after merging instead. The
+    /// unknown-code cap is applied to the union as one scan would (the smallest cap of the
+    /// reports, the shortest codes kept), so unknown codes count the same merged or not.
     ///
     /// Examples:
     ///   errscan merge host1.json host2.json                 a table of the sums
@@ -91,7 +96,9 @@ pub struct ScanArgs {
     /// Files or directories to scan; `-` or nothing reads standard input. A directory is
     /// scanned recursively, in file-name order. gzip, zstd and bzip2 files are decompressed and
     /// UTF-16 files with a byte order mark transcoded, whatever their names. A file that grows
-    /// while it is scanned is scanned up to the size it had when it was opened.
+    /// while it is scanned is scanned up to the size it had when it was opened. `/dev/null`
+    /// is an empty input; an empty path is a usage error.
+    #[arg(value_parser = clap::builder::OsStringValueParser::new().try_map(non_empty_path))]
     pub paths: Vec<PathBuf>,
 
     /// Only scan the files found in directories that match this glob (repeatable; a file is
@@ -106,25 +113,33 @@ pub struct ScanArgs {
     #[arg(long)]
     pub hidden: bool,
 
-    /// Follow symbolic links found in directories (a link loop is reported, not followed). By
-    /// default they are skipped; links named on the command line are always followed.
+    /// Follow symbolic links found in directories. A link loop is not followed; it is named
+    /// as a loop on stderr and in summary.errors, and the exit status is 2 so that a loop in a
+    /// tree is noticed, although every file is still read once. By default links are skipped;
+    /// links named on the command line are always followed (one that loops is an input that
+    /// cannot be read).
     /// Example: `errscan scan -L /var/log/app`.
     #[arg(short = 'L', long)]
     pub follow: bool,
 
     /// Output format. By default: `table` when standard output is a terminal, `csv` otherwise.
-    /// Example: `-f json`.
+    /// On a terminal, control characters, bidi controls and line separators from logs or file
+    /// names are shown as `\uXXXX` escapes in every format (and on stderr). Example: `-f json`.
     #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
     /// Print one JSON object per hit (file, line, offset, vendor, code, name, category,
     /// http_status, description, match) in input order instead of counts. On a pipe each hit
-    /// is written as soon as its line is read. Example: `tail -F app.log | errscan scan --hits`.
-    #[arg(long)]
+    /// is written as soon as its line is read. `offset` counts bytes of the text scanned: for a
+    /// compressed input, of the decompressed text; for a UTF-16 input, of the UTF-8 text it is
+    /// transcoded to (without its byte order mark), not of the file. Hits are always NDJSON (`-f` other than
+    /// `ndjson` is a usage error), and they are not counts, so `--top`, `-g`, `--every` and
+    /// `--unknown-cap` cannot be used with it. Example: `tail -F app.log | errscan scan --hits`.
+    #[arg(long, conflicts_with_all = ["top", "group_by", "every", "unknown_cap"])]
     pub hits: bool,
 
-    /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them).
-    /// Example: `--vendor okta,oauth`.
+    /// Only report these vendors (comma-separated ids, as `errscan catalog` lists them; an
+    /// empty list is an error). Example: `--vendor okta,oauth`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
@@ -155,15 +170,20 @@ pub struct ScanArgs {
 
     /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
     /// file, and one time bucket of minute, hour or day (from the time at the start of each
-    /// line; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
-    /// category, HTTP status and description are printed when `code` is a key. Default:
-    /// vendor,code. Example: `-g vendor,code,hour` (a time series per code).
+    /// line, or in its top-level JSON `timestamp`, `time`, `@timestamp` or `published` field,
+    /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`;
+    /// the code's name, category, HTTP status and description are printed when `code` is a
+    /// key. In file names, each byte that is not UTF-8 is written `\xNN`, so that such
+    /// files do not share a row. Default: vendor,code.
+    /// Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
 
-    /// Year of syslog timestamps (`Nov 21 03:14:07`), which carry none. Default: the current
-    /// year. Example: `--year 2025`.
-    #[arg(long, value_name = "YEAR")]
+    /// Year of syslog timestamps (`Nov 21 03:14:07`), which carry none: 0 to 9999, the years
+    /// RFC 3339 can write. Default: the current year. Time buckets cover
+    /// 0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z; a line with a time outside goes to
+    /// `unknown`, and `24:00:00` is the next day's midnight. Example: `--year 2025`.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i16).range(0..=9999))]
     pub year: Option<i16>,
 
     /// Keep only the N largest rows; how many were cut is said in the table's totals line,
@@ -175,9 +195,11 @@ pub struct ScanArgs {
     /// atomically (a temporary file in its directory, renamed when complete), so a collector
     /// never reads half a report; it keeps its mode and group, and a new file gets mode
     /// 0666 minus the umask. A symbolic link is followed and its target replaced; a FIFO or a
-    /// device (`/dev/stdout`) is written into directly, without atomicity.
+    /// device (`/dev/stdout`) is written into directly, without atomicity. With `--hits`, the
+    /// hits are written when the scan completes. Not with `--every`, which never completes:
+    /// redirect its standard output (`>> FILE`) instead.
     /// Example: `-o /var/lib/node_exporter/textfile/errscan.prom`.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", conflicts_with = "every")]
     pub output: Option<PathBuf>,
 
     /// Name standard input NAME instead of `<stdin>` in the report (the `file` key of `-g
@@ -193,16 +215,32 @@ pub struct ScanArgs {
     pub no_progress: bool,
 
     /// On a stream, print the counts of each window of this length as it closes (NDJSON, or
-    /// CSV with `-f csv`, each row with a `window_end` field), then go on: a stream processor
-    /// for dashboards. Example: `tail -F app.log | errscan scan --every 30s`.
+    /// CSV with `-f csv`, each row with a `window_end` field, the RFC 3339 time the window
+    /// closed to the nanosecond, distinct per window; other formats are a usage
+    /// error), then go on: a stream processor for dashboards. With `--top N`, each window
+    /// keeps its N largest rows. SIGINT, SIGTERM or SIGHUP writes the open window, as the end
+    /// of the stream does, then exits with status 128 plus the signal number (130, 143, 129);
+    /// a second signal exits at once. Example: `tail -F app.log | errscan scan --every 30s`.
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
 
     /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
-    /// vendor, so that text injected into logs cannot blow up memory or the report.
-    /// Example: `--unknown-cap 1000`.
+    /// vendor, so that text injected into logs cannot blow up memory or the report. The codes
+    /// kept are the N shortest (then in byte order, then by vendor id), wherever they appear,
+    /// so counts never depend on how inputs are split, read or merged; a kept code counts
+    /// every hit. JSON reports record the cap and `merge` applies the smallest of its inputs'
+    /// caps to the union. An unknown code longer than 128 bytes is cut to 128 bytes and
+    /// marked with `…`, so the cap bounds memory and report size. Example: `--unknown-cap 1000`.
     #[arg(long, value_name = "N", default_value_t = errscan::report::counts::DEFAULT_UNKNOWN_CAP)]
     pub unknown_cap: usize,
+}
+
+/// A path argument: an empty one names no file, which clap would report as a missing value.
+fn non_empty_path(text: std::ffi::OsString) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err("an empty path names no file (use `-` for standard input)".to_string());
+    }
+    Ok(PathBuf::from(text))
 }
 
 /// Parses a report format by the library's names, listing each with its help in `--help`.
@@ -256,8 +294,8 @@ pub struct MergeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CatalogArgs {
-    /// Only list these vendors (comma-separated ids, as `errscan catalog` lists them).
-    /// Example: `--vendor wso2,akamai`.
+    /// Only list these vendors (comma-separated ids, as `errscan catalog` lists them; an
+    /// empty list is an error). Example: `--vendor wso2,akamai`.
     #[arg(long, value_name = "LIST")]
     pub vendor: Option<String>,
 
@@ -290,6 +328,9 @@ pub enum Outcome {
     Clean,
     /// Some input could not be read; what could be read was reported.
     InputErrors,
+    /// A live scan was ended by this signal after its last window was written; the exit
+    /// status is 128 plus the signal number, as a shell reports it.
+    Signalled(i32),
 }
 
 fn load_catalog(args: &PatternArgs) -> anyhow::Result<Catalog> {
@@ -347,6 +388,12 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
         let report = Grouped::from_json(&doc)
             .map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))?;
+        if report.rows_cut > 0 {
+            anyhow::bail!(
+                "{shown}: {}",
+                errscan::report::grouping::cut_report(report.rows_cut)
+            );
+        }
         match &mut merged {
             None => merged = Some(report),
             Some(m) => m.merge(report).with_context(|| shown.clone())?,
@@ -367,7 +414,9 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     );
     let info = run_info(started);
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &merged, format, &info)
+        on_terminal(out, args.output.is_none(), |out| {
+            output::write_report(out, &merged, format, &info)
+        })
     })?;
     Ok(Outcome::Clean)
 }
@@ -425,22 +474,38 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     // summary.errors), and the exit status says so.
     let walk_errors: Vec<String> = walk_errors.iter().map(ToString::to_string).collect();
     let walk_failed = walk_errors.len();
+    if let Some(f) = args.format.filter(|f| *f != Format::Ndjson) {
+        if args.hits {
+            usage_error(&format!("--hits writes ndjson, not {f}"));
+        }
+    }
+    if let Some(f) = args
+        .format
+        .filter(|f| !matches!(f, Format::Ndjson | Format::Csv))
+    {
+        if args.every.is_some() {
+            usage_error(&format!("--every writes ndjson or csv rows, not {f}"));
+        }
+    }
     if args.hits || args.every.is_some() {
         for e in &walk_errors {
             warn(&e);
         }
     }
     if args.hits {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        let failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), &mut out)?;
-        out.flush().map_err(stdout_error)?;
+        let mut failed = 0;
+        write_output(args.output.as_deref(), |out| {
+            on_terminal(out, args.output.is_none(), |out| {
+                failed = print_hits(&scanner, &inputs, config_mmap(args.mmap), out)?;
+                Ok(())
+            })
+        })?;
         return Ok(outcome(failed + walk_failed));
     }
     if let Some(every) = &args.every {
         let every = parse_every(every)?;
         let format = args.format.unwrap_or(Format::Ndjson);
-        let windows = scan_windows(&scanner, &inputs, &group_by, every, format)?;
+        let windows = scan_windows(&scanner, &inputs, &group_by, every, format, args.top)?;
         return Ok(if walk_failed > 0 {
             Outcome::InputErrors
         } else {
@@ -478,9 +543,21 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         );
     }
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &grouped, format, &info)
+        on_terminal(out, args.output.is_none(), |out| {
+            output::write_report(out, &grouped, format, &info)
+        })
     })?;
     Ok(outcome(report.summary.errors.len()))
+}
+
+/// Ends the run with a usage error (exit status 2), as clap reports its own.
+fn usage_error(message: &str) -> ! {
+    let mut command = Cli::command();
+    let scan = command.find_subcommand_mut("scan").cloned();
+    let mut command = scan.unwrap_or(command).bin_name("errscan scan");
+    command
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
 }
 
 /// Prints a message on stderr, with control characters from paths or logs escaped so that
@@ -489,17 +566,10 @@ pub fn warn(message: &dyn std::fmt::Display) {
     eprintln!("errscan: {}", printable(&message.to_string()));
 }
 
-/// `text` with every control character but none other written as an escape (`\u{1b}`).
+/// `text` with every character that could disguise a message on a terminal (controls, bidi
+/// controls, line separators) written as a `\uXXXX` escape.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    output::terminal::escape(text, |_| false)
 }
 
 fn outcome(errors: usize) -> Outcome {
@@ -527,6 +597,22 @@ fn run_info(started: Instant) -> RunInfo {
             .size_checked()
             .map_or(80, |(_, w)| usize::from(w)),
     }
+}
+
+/// Runs `write` on `out`, through [`output::terminal::TerminalSafe`] when `to_stdout` and
+/// standard output is a terminal: whatever the format, text from logs or file names (an ESC
+/// in a CSV cell, a bidi control) is shown escaped rather than acted on.
+fn on_terminal(
+    out: &mut dyn Write,
+    to_stdout: bool,
+    write: impl FnOnce(&mut dyn Write) -> errscan::Result<()>,
+) -> errscan::Result<()> {
+    if !(to_stdout && std::io::stdout().is_terminal()) {
+        return write(out);
+    }
+    let mut safe = output::terminal::TerminalSafe::new(out);
+    write(&mut safe)?;
+    safe.flush().map_err(stdout_error)
 }
 
 /// Writes to standard output, or to `path` as [`OutputFile`] does: a regular file (or the
@@ -624,10 +710,8 @@ fn scan_windows(
     group_by: &[GroupKey],
     every: Duration,
     format: Format,
+    top: Option<usize>,
 ) -> anyhow::Result<Outcome> {
-    if !matches!(format, Format::Ndjson | Format::Csv) {
-        anyhow::bail!("--every writes ndjson or csv rows, not {format:?}");
-    }
     let [input] = inputs else {
         anyhow::bail!("--every reads one stream (standard input, a pipe or a growing file)");
     };
@@ -637,19 +721,28 @@ fn scan_windows(
     };
     let cat = scanner.catalog();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(output::terminal::TerminalSafe::new(stdout.lock()))
+    } else {
+        Box::new(stdout.lock())
+    };
     let mut header_done = false;
     let name = input.name();
-    let result = scanner.scan_windows(reader, &name, every, &mut |report, window_end| {
-        let grouped = Grouped::from_report(cat, report, group_by);
-        let end = jiff::Timestamp::from_second(window_end)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        output::write_window(&mut out, &grouped, &end, format, !header_done)?;
-        header_done = true;
-        out.flush().map_err(stdout_error)
-    });
+    let (stop, signalled) = stop_on_signals()?;
+    let result =
+        scanner.scan_windows_until(reader, &name, every, &stop, &mut |report, window_end| {
+            let mut grouped = Grouped::from_report(cat, report, group_by);
+            if let Some(n) = top {
+                grouped.top(n);
+            }
+            let end = window_stamp(window_end);
+            output::write_window(&mut out, &grouped, &end, format, !header_done)?;
+            header_done = true;
+            out.flush().map_err(stdout_error)
+        });
+    let signal = signalled.load(Ordering::SeqCst);
     match result {
+        Ok(_) if signal != 0 => Ok(Outcome::Signalled(signal)),
         Ok(None) => Ok(Outcome::Clean),
         Ok(Some(e)) => {
             warn(&e);
@@ -657,6 +750,44 @@ fn scan_windows(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Catches SIGINT, SIGTERM and SIGHUP for a live scan: the first one sends on the returned
+/// channel (so that the open window is written) and is recorded in the returned number; a
+/// second one ends the process as the signal would have.
+#[cfg(unix)]
+fn stop_on_signals() -> anyhow::Result<(crossbeam_channel::Receiver<()>, Arc<AtomicI32>)> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .context("cannot catch signals")?;
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let signalled = Arc::new(AtomicI32::new(0));
+    let seen = Arc::clone(&signalled);
+    std::thread::spawn(move || {
+        let mut pending = signals.forever();
+        if let Some(signal) = pending.next() {
+            seen.store(signal, Ordering::SeqCst);
+            let _ = tx.send(());
+        }
+        for signal in pending {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    });
+    Ok((rx, signalled))
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals() -> anyhow::Result<(crossbeam_channel::Receiver<()>, Arc<AtomicI32>)> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    // The sender lives as long as the process: the channel never stops the scan.
+    std::mem::forget(tx);
+    Ok((rx, Arc::new(AtomicI32::new(0))))
+}
+
+/// RFC 3339 UTC text of a window's end, to the nanosecond (always nine digits, so that the
+/// stamps of one run sort as text).
+fn window_stamp(end: SystemTime) -> String {
+    jiff::Timestamp::try_from(end).map_or_else(|_| String::new(), |t| format!("{t:.9}"))
 }
 
 fn config_mmap(arg: MmapArg) -> MmapPolicy {
@@ -673,7 +804,7 @@ fn print_hits(
     inputs: &[Input],
     mmap: MmapPolicy,
     out: &mut dyn Write,
-) -> anyhow::Result<usize> {
+) -> errscan::Result<usize> {
     let cat = scanner.catalog();
     let mut failed = 0;
     for input in inputs {
@@ -704,8 +835,7 @@ fn print_hits(
                 warn(&e);
                 failed += 1;
             }
-            Err(e) if e.is_broken_pipe() => return Err(e.into()),
-            Err(e @ errscan::Error::Output { .. }) => return Err(e.into()),
+            Err(e @ errscan::Error::Output { .. }) => return Err(e),
             Err(e) => {
                 warn(&e);
                 failed += 1;

@@ -11,8 +11,14 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use super::adapters::Metered;
 use super::{Meter, Opened};
 
-/// How many leading bytes tell what an input holds (the longest magic number).
-pub(super) const HEAD: usize = 4;
+/// How many leading bytes tell what an input holds: bzip2's magic with the magic of its
+/// first block, the longest.
+pub(super) const HEAD: usize = 10;
+
+/// What follows `BZh1`..`BZh9` in a bzip2 stream: a block (the digits of pi in BCD) or, for an
+/// empty stream, the end-of-stream mark (those of the square root of pi).
+const BZIP2_BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+const BZIP2_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
 
 /// The buffer between a compressed source and its decoder.
 pub(super) const COMPRESSED_BUFFER: usize = 1 << 16;
@@ -55,14 +61,19 @@ impl Codec {
 }
 
 /// Tells what an input holds from its first [`HEAD`] bytes. None of these prefixes can start
-/// a line of UTF-8 text, so a plain log is never mistaken for one.
+/// a line of UTF-8 text, so a plain log is never mistaken for one; bzip2's magic can (`BZh9`
+/// is text), so it counts only with the magic of a block or of the end of the stream after it.
 pub(super) fn sniff(head: &[u8]) -> Kind {
     match head {
         [0x1f, 0x8b, ..] => Kind::Compressed(Codec::Gzip),
         [0x28, 0xb5, 0x2f, 0xfd, ..] => Kind::Compressed(Codec::Zstd),
         // A zstd skippable frame (0x184D2A50..=0x184D2A5F, little-endian) may open a file.
         [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Kind::Compressed(Codec::Zstd),
-        [b'B', b'Z', b'h', b'1'..=b'9', ..] => Kind::Compressed(Codec::Bzip2),
+        [b'B', b'Z', b'h', b'1'..=b'9', block @ ..]
+            if block.starts_with(&BZIP2_BLOCK) || block.starts_with(&BZIP2_END) =>
+        {
+            Kind::Compressed(Codec::Bzip2)
+        }
         [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Kind::Utf16,
         _ => Kind::Plain,
     }

@@ -58,12 +58,37 @@ pub enum Input {
 }
 
 impl Input {
-    /// The name used in reports and messages (`<stdin>` or the path as given).
+    /// The name used in reports and messages (`<stdin>` or the path as given, written by
+    /// [`path_name`]).
     pub fn name(&self) -> String {
         match self {
             Input::Stdin(label) => label.clone().unwrap_or_else(|| "<stdin>".to_string()),
-            Input::Path(p) => p.display().to_string(),
+            Input::Path(p) => path_name(p),
         }
+    }
+}
+
+/// A path as text for reports and messages: on Unix, each byte that is not UTF-8 is written
+/// `\xNN`, so that names differing only in such bytes stay apart (`U+FFFD` would make every
+/// undecodable name one). Other text, backslashes included, is kept as it is. Elsewhere, the
+/// path as displayed.
+pub fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
     }
 }
 
@@ -127,7 +152,7 @@ pub fn open_metered(input: &Input, policy: MmapPolicy, meter: Meter) -> Result<O
             cause,
         }),
         Input::Path(path) => open_path(path, policy, meter).map_err(|cause| Error::Input {
-            path: path.display().to_string(),
+            path: path_name(path),
             cause,
         }),
     }
@@ -222,7 +247,8 @@ fn open_regular(
     decode(Kind::Plain, head, reader, meter)
 }
 
-/// Accepts regular files, FIFOs and standard input under a path name; refuses the rest.
+/// Accepts regular files, FIFOs, standard input under a path name and the null device;
+/// refuses the rest.
 fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
     let ft = meta.file_type();
     if ft.is_file() {
@@ -243,7 +269,7 @@ fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
         // `/dev/stdin` is the terminal or `/dev/null` when nothing is piped in: the user asked
         // for it by name. Any other device (`/dev/zero`, `/dev/urandom`, a disk) would be read
         // forever or make no sense as a log.
-        if ft.is_char_device() && is_stdin_alias(path) {
+        if ft.is_char_device() && (is_stdin_alias(path) || is_null_device(meta)) {
             return Ok(());
         }
         let what = if ft.is_char_device() {
@@ -272,6 +298,15 @@ fn check_type(path: &Path, meta: &Metadata) -> io::Result<()> {
 
 /// True for the names of the process's own standard input.
 #[cfg(unix)]
+/// The null device (`/dev/null` under any name): an empty input, as `cat` and `grep` read it,
+/// so that a script can stand it in for a log.
+#[cfg(unix)]
+fn is_null_device(meta: &Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    std::fs::metadata("/dev/null")
+        .is_ok_and(|null| null.file_type().is_char_device() && null.rdev() == meta.rdev())
+}
+
 fn is_stdin_alias(path: &Path) -> bool {
     path == Path::new("/dev/stdin")
         || path.starts_with("/dev/fd")
@@ -282,10 +317,17 @@ fn is_stdin_alias(path: &Path) -> bool {
 /// such file", which is puzzling when `ls` shows the name).
 pub(crate) fn dangling_link(path: &Path) -> Option<io::Error> {
     let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_symlink() || std::fs::metadata(path).is_ok() {
+    if !meta.file_type().is_symlink() {
         return None;
     }
+    let resolved = std::fs::metadata(path).err()?;
     let target = std::fs::read_link(path).ok()?;
+    if is_loop(&resolved) {
+        return Some(io::Error::other(format!(
+            "symbolic link loop (target {} leads back to the link)",
+            target.display()
+        )));
+    }
     Some(io::Error::new(
         io::ErrorKind::NotFound,
         format!(
@@ -293,6 +335,18 @@ pub(crate) fn dangling_link(path: &Path) -> Option<io::Error> {
             target.display()
         ),
     ))
+}
+
+/// True when resolving a path failed because its symbolic links loop (`ELOOP`).
+fn is_loop(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        e.to_string().contains("symbolic links")
+    }
 }
 
 /// The pipe buffer errscan asks for: the default unprivileged maximum on Linux.
@@ -364,6 +418,18 @@ mod tests {
         out
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn path_names_escape_undecodable_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| path_name(Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"/var/log/app.log"), "/var/log/app.log");
+        assert_eq!(name(b"caf\xc3\xa9.log"), "café.log");
+        assert_eq!(name(b"a\xfd.log"), "a\\xFD.log");
+        assert_eq!(name(b"a\xfe.log"), "a\\xFE.log");
+        assert_eq!(name(b"back\\slash.log"), "back\\slash.log");
+    }
+
     #[test]
     fn sniff_table() {
         let table: &[(&[u8], Kind)] = &[
@@ -373,7 +439,14 @@ mod tests {
             (b"\x28\xb5\x2f\xfd", Kind::Compressed(Codec::Zstd)),
             (b"\x50\x2a\x4d\x18", Kind::Compressed(Codec::Zstd)),
             (b"\x28\xb5\x2f", Kind::Plain),
-            (b"BZh9", Kind::Compressed(Codec::Bzip2)),
+            (b"BZh91AY&SY", Kind::Compressed(Codec::Bzip2)),
+            (
+                b"BZh1\x17\x72\x45\x38\x50\x90",
+                Kind::Compressed(Codec::Bzip2),
+            ),
+            (b"BZh9", Kind::Plain),
+            (b"BZh9 is a plain line", Kind::Plain),
+            (b"BZh01AY&SY", Kind::Plain),
             (b"BZh ", Kind::Plain),
             (b"\xff\xfe2\x00", Kind::Utf16),
             (b"\xfe\xff\x002", Kind::Utf16),
@@ -382,6 +455,32 @@ mod tests {
         for (head, kind) in table {
             assert_eq!(sniff(head), *kind, "{head:?}");
         }
+    }
+
+    /// Text that starts like bzip2's magic is scanned as text, whatever way it is read.
+    #[test]
+    fn text_starting_with_the_bzip2_magic_is_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"BZh9 HTTP 401, Okta E0000011 (Invalid token provided)\n";
+        let path = dir.path().join("bzh.log");
+        std::fs::write(&path, text).unwrap();
+        for policy in [MmapPolicy::Never, MmapPolicy::Always] {
+            let bytes = match open(&Input::Path(path.clone()), policy).unwrap() {
+                Opened::Bytes(b) => b.to_vec(),
+                Opened::Stream(mut r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).unwrap();
+                    v
+                }
+            };
+            assert_eq!(bytes, text, "{policy:?}");
+        }
+        let mut empty = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        empty.write_all(b"").unwrap();
+        assert_eq!(
+            sniff(&empty.finish().unwrap()),
+            Kind::Compressed(Codec::Bzip2)
+        );
     }
 
     #[test]

@@ -172,7 +172,7 @@ fn walk_error(root: &Path, e: walkdir::Error) -> Error {
             .unwrap_or_else(|| io::Error::other("cannot be walked"))
     };
     Error::Input {
-        path: path.display().to_string(),
+        path: super::path_name(&path),
         cause: source,
     }
 }

@@ -1,7 +1,7 @@
 //! Settling a line's hits: one error, one hit; which vendor a code belongs to.
 
 use super::{CodeRef, Hit, Matcher, Scratch};
-use crate::catalog::{Rule, VendorId};
+use crate::catalog::{self, Rule, VendorId};
 
 impl<'c> Matcher<'c> {
     /// Applies the one-error-one-hit rules to the hits of one line.
@@ -81,9 +81,24 @@ impl<'c> Matcher<'c> {
         }
         rule.count_unknown.then(|| CodeRef::Unknown {
             vendor: attributed.unwrap_or(rule.vendor),
-            code: String::from_utf8_lossy(code).into(),
+            code: bounded_code(code),
         })
     }
+}
+
+/// An unknown code as counted: cut to [`catalog::MAX_CODE_LEN`] bytes at a character boundary
+/// and marked with `…` when longer, so that text injected into logs cannot make codes of any
+/// size.
+pub(super) fn bounded_code(code: &[u8]) -> Box<str> {
+    let text = String::from_utf8_lossy(code);
+    if text.len() <= catalog::MAX_CODE_LEN {
+        return text.into();
+    }
+    let mut end = catalog::MAX_CODE_LEN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end]).into()
 }
 
 /// Drops the `weak` hits of every vendor that also has a hit that is not weak.
@@ -99,4 +114,29 @@ pub(super) fn give_way(
     strong.clear();
     strong.extend(hits.iter().filter(|h| !weak(h)).map(|h| vendor(&h.code)));
     hits.retain(|h| !(weak(h) && strong.contains(&vendor(&h.code))));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_unknown_codes_are_cut_at_a_character_boundary() {
+        assert_eq!(
+            &*bounded_code(b"Operation.Failure.X"),
+            "Operation.Failure.X"
+        );
+        let exact = "a".repeat(catalog::MAX_CODE_LEN);
+        assert_eq!(&*bounded_code(exact.as_bytes()), exact);
+        let long = format!("Operation.Failure.{}", "Ab".repeat(10_000));
+        let cut = bounded_code(long.as_bytes());
+        assert_eq!(cut.len(), catalog::MAX_CODE_LEN + "…".len());
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
+        // A character across the limit is left out whole.
+        let wide = format!("{}é", "a".repeat(catalog::MAX_CODE_LEN - 1));
+        assert_eq!(
+            &*bounded_code(wide.as_bytes()),
+            format!("{}…", "a".repeat(catalog::MAX_CODE_LEN - 1))
+        );
+    }
 }

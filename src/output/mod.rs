@@ -8,6 +8,7 @@ pub mod file;
 pub mod json;
 pub mod prometheus;
 pub mod table;
+pub mod terminal;
 
 use std::io::Write;
 

@@ -46,12 +46,19 @@ pub fn write_table(
     out.write_all(text.as_bytes()).map_err(stdout_error)
 }
 
-/// Cuts `s` to `max` characters, ending with `…` when cut; control characters become spaces
-/// so that text from logs or files cannot move the cursor.
+/// Cuts `s` to `max` characters, ending with `…` when cut; control characters, bidirectional
+/// controls and line separators ([`super::terminal::is_unsafe`]) become spaces so that text
+/// from logs or files cannot move the cursor or reorder the line.
 pub fn cell(s: &str, max: usize) -> String {
     let clean: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if super::terminal::is_unsafe(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     if clean.chars().count() <= max {
         clean
@@ -100,12 +107,28 @@ pub fn write_grouped(out: &mut dyn Write, report: &Grouped, width: usize) -> Res
         }
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    write_table(
-        out,
-        &header,
-        &body,
-        &summary_line(&report.summary, report.rows_cut),
-    )
+    let totals = summary_line(&report.summary, report.rows_cut);
+    write_table(out, &header, &body, &wrap(&totals, width.max(20)))
+}
+
+/// `text` broken between words into lines of at most `width` characters (a word longer than
+/// that stands alone on its line).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -113,10 +136,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_totals_line_fits_the_terminal() {
+        use crate::report::counts::Summary;
+        let report = Grouped {
+            group_by: vec![GroupKey::Category],
+            summary: Summary {
+                hits: 123_456_789,
+                unknown: 12_345,
+                lines: 987_654_321,
+                bytes: 98_765_432_100,
+                inputs: 1_234,
+                folded: 4_567,
+                errors: vec!["x: gone".to_string(); 3],
+                ..Summary::default()
+            },
+            rows: Vec::new(),
+            rows_cut: 1_000,
+            unknown: Vec::new(),
+        };
+        for width in [40, 60, 80] {
+            let mut out = Vec::new();
+            write_grouped(&mut out, &report, width).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{width}: {line}");
+            }
+            let joined = text.lines().skip(1).collect::<Vec<_>>().join(" ");
+            assert_eq!(joined, summary_line(&report.summary, report.rows_cut));
+        }
+    }
+
+    #[test]
     fn cells_are_cut_and_cleaned() {
         assert_eq!(cell("abc", 3), "abc");
         assert_eq!(cell("abcdef", 4), "abc…");
         assert_eq!(cell("a\u{1b}[31mred", 20), "a [31mred");
         assert_eq!(cell("tab\there", 20), "tab here");
+        assert_eq!(cell("a\u{202e}b\u{2028}c\u{2066}d", 20), "a b c d");
     }
 }

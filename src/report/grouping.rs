@@ -2,7 +2,7 @@
 //! report prints, keyed by the chosen keys (`vendor,code` by default). The same rows are read
 //! back from JSON reports by `errscan merge`, so merging works on exactly what was printed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -10,13 +10,13 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::report::counts::Summary;
+use crate::report::counts::{admission_order, Summary, FOLDED_CODE};
 use crate::report::timestamp::{self, Granularity};
 use crate::report::Annotation;
 use crate::report::Report;
 
 /// The version of the JSON report layout. Reports carry it so that older ones stay readable.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// A key to group counts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +147,24 @@ pub struct Grouped {
     pub rows: Vec<Row>,
     /// Rows removed by [`Grouped::top`].
     pub rows_cut: u64,
+    /// The unknown codes admitted under the cap, with their hits, in admission order: what
+    /// lets a merge apply the cap to the union exactly as one scan would.
+    pub unknown: Vec<UnknownCode>,
+}
+
+/// An unknown code admitted under the distinct-unknown-code cap, with its hits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownCode {
+    /// The vendor id.
+    pub vendor: String,
+    /// The code.
+    pub code: String,
+    /// Its hits.
+    pub count: u64,
+}
+
+fn sort_unknown(codes: &mut [UnknownCode]) {
+    codes.sort_by(|a, b| admission_order((&a.code, &a.vendor), (&b.code, &b.vendor)));
 }
 
 /// The value printed for a time bucket whose line had no readable time.
@@ -155,6 +173,22 @@ pub const UNKNOWN_TIME: &str = "unknown";
 impl Grouped {
     /// Groups the counts of `report` by `group_by`.
     pub fn from_report(catalog: &Catalog, report: &Report, group_by: &[GroupKey]) -> Grouped {
+        let mut report = report.clone();
+        report.apply_unknown_cap();
+        let total = report.total();
+        let mut unknown: Vec<UnknownCode> = total
+            .admitted_unknown()
+            .into_iter()
+            .map(|(vendor, code, count)| UnknownCode {
+                vendor: catalog.vendor(vendor).id.clone(),
+                code: code.to_string(),
+                count,
+            })
+            .collect();
+        sort_unknown(&mut unknown);
+        if !report.counts.is_empty() {
+            report.summary.unknown_cap = Some(total.unknown_cap() as u64);
+        }
         let with_code = group_by.contains(&GroupKey::Code);
         let mut sums: HashMap<Vec<String>, (Option<Notes>, u64)> = HashMap::new();
         for (file, counts) in &report.counts {
@@ -194,6 +228,7 @@ impl Grouped {
                 .map(|(key, (notes, count))| Row { key, notes, count })
                 .collect(),
             rows_cut: 0,
+            unknown,
         };
         g.sort();
         g
@@ -216,8 +251,10 @@ impl Grouped {
     /// Adds `other` into `self`: counts summed per key, summaries summed.
     ///
     /// # Errors
-    /// When the two were grouped by different keys.
-    pub fn merge(&mut self, other: Grouped) -> Result<()> {
+    /// When the two were grouped by different keys, when either lost rows to
+    /// [`Grouped::top`] (their sum would be short), or when a sum overflows.
+    pub fn merge(&mut self, mut other: Grouped) -> Result<()> {
+        other.reorder_keys(&self.group_by);
         if self.group_by != other.group_by {
             return Err(Error::Invalid(format!(
                 "cannot merge reports grouped by `{}` and by `{}`",
@@ -225,14 +262,90 @@ impl Grouped {
                 join(&other.group_by)
             )));
         }
-        self.summary += &other.summary;
+        for cut in [self.rows_cut, other.rows_cut] {
+            if cut > 0 {
+                return Err(Error::Invalid(cut_report(cut)));
+            }
+        }
+        self.summary
+            .checked_add(&other.summary)
+            .map_err(|field| Error::Invalid(format!("summary.{field}: sum overflows 64 bits")))?;
         self.rows_cut += other.rows_cut;
-        self.add_rows(other.rows);
-        Ok(())
+        let evicted = self.merge_unknown(other.unknown);
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.extend(other.rows);
+        let vendor_at = self.group_by.iter().position(|k| *k == GroupKey::Vendor);
+        let code_at = self.group_by.iter().position(|k| *k == GroupKey::Code);
+        if let (Some(v), Some(c)) = (vendor_at, code_at) {
+            for row in &mut rows {
+                if evicted.contains(&(row.key[v].clone(), row.key[c].clone())) {
+                    row.key[c] = FOLDED_CODE.to_string();
+                }
+            }
+        }
+        self.add_rows(rows).map_err(Error::Invalid)
+    }
+
+    /// Puts the keys in the order of `order` when they are the same keys in another order
+    /// (`-g code,vendor` and `-g vendor,code` count the same things); otherwise leaves them.
+    pub fn reorder_keys(&mut self, order: &[GroupKey]) {
+        if self.group_by == order || self.group_by.len() != order.len() {
+            return;
+        }
+        let Some(from): Option<Vec<usize>> = order
+            .iter()
+            .map(|k| self.group_by.iter().position(|g| g == k))
+            .collect()
+        else {
+            return;
+        };
+        for row in &mut self.rows {
+            row.key = from.iter().map(|&i| row.key[i].clone()).collect();
+        }
+        self.group_by = order.to_vec();
+        self.sort();
+    }
+
+    /// Adds `other`'s admitted unknown codes to `self`'s, keeps the smallest under the cap
+    /// (`summary.unknown_cap`, already merged) and returns the (vendor, code) pairs that no
+    /// longer fit, whose rows are to be folded. Sets `summary.folded`.
+    fn merge_unknown(&mut self, other: Vec<UnknownCode>) -> HashSet<(String, String)> {
+        let mut sums: HashMap<(String, String), u64> = HashMap::new();
+        for u in std::mem::take(&mut self.unknown).into_iter().chain(other) {
+            let n = sums.entry((u.vendor, u.code)).or_insert(0);
+            *n = n.saturating_add(u.count);
+        }
+        let mut all: Vec<UnknownCode> = sums
+            .into_iter()
+            .map(|((vendor, code), count)| UnknownCode {
+                vendor,
+                code,
+                count,
+            })
+            .collect();
+        sort_unknown(&mut all);
+        let Some(cap) = self.summary.unknown_cap else {
+            // Reports from before the cap was recorded: nothing to re-apply it to.
+            self.unknown = all;
+            return HashSet::new();
+        };
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX).min(all.len());
+        let evicted = all
+            .split_off(cap)
+            .into_iter()
+            .map(|u| (u.vendor, u.code))
+            .collect();
+        let kept = all.iter().fold(0u64, |a, u| a.saturating_add(u.count));
+        self.summary.folded = self.summary.unknown.saturating_sub(kept);
+        self.unknown = all;
+        evicted
     }
 
     /// Adds rows, summing those whose key is already present, and sorts.
-    fn add_rows(&mut self, rows: Vec<Row>) {
+    ///
+    /// # Errors
+    /// When a sum overflows 64 bits; the message names the row by its key.
+    fn add_rows(&mut self, rows: Vec<Row>) -> std::result::Result<(), String> {
         let mut index: HashMap<Vec<String>, usize> = self
             .rows
             .iter()
@@ -241,7 +354,23 @@ impl Grouped {
             .collect();
         for row in rows {
             match index.get(&row.key) {
-                Some(&i) => self.rows[i].count += row.count,
+                Some(&i) => {
+                    let sum = self.rows[i].count.checked_add(row.count);
+                    self.rows[i].count = sum.ok_or_else(|| {
+                        let key: Vec<String> = self
+                            .group_by
+                            .iter()
+                            .zip(&row.key)
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        format!(
+                            "row {}: count {} + {} overflows 64 bits",
+                            key.join(","),
+                            self.rows[i].count,
+                            row.count
+                        )
+                    })?;
+                }
                 None => {
                     index.insert(row.key.clone(), self.rows.len());
                     self.rows.push(row);
@@ -249,6 +378,7 @@ impl Grouped {
             }
         }
         self.sort();
+        Ok(())
     }
 
     /// The column names of a row, in order: the keys, the annotation columns that are not
@@ -328,6 +458,10 @@ impl Grouped {
         );
         doc.insert("summary".to_string(), summary);
         doc.insert("counts".to_string(), Value::Array(counts));
+        doc.insert(
+            "unknown_codes".to_string(),
+            serde_json::to_value(&self.unknown).unwrap_or(Value::Null),
+        );
         Value::Object(doc)
     }
 
@@ -415,16 +549,31 @@ impl Grouped {
             };
             rows.push(Row { key, notes, count });
         }
+        let mut unknown: Vec<UnknownCode> = match obj.get("unknown_codes") {
+            None => Vec::new(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("bad `unknown_codes`: {e}"))?,
+        };
+        sort_unknown(&mut unknown);
         let mut g = Grouped {
             group_by,
             summary,
             rows: Vec::new(),
             rows_cut,
+            unknown,
         };
         // Summed, so that a hand-edited report with repeated keys still adds up.
-        g.add_rows(rows);
+        g.add_rows(rows)?;
         Ok(g)
     }
+}
+
+/// Why a report cut by `--top` cannot be merged.
+pub fn cut_report(rows_cut: u64) -> String {
+    format!(
+        "made with --top ({rows_cut} rows cut), so its sums would be short; \
+         merge reports made without --top and cut the merged report with `merge --top`"
+    )
 }
 
 fn join(keys: &[GroupKey]) -> String {
@@ -473,6 +622,7 @@ mod tests {
                 })
                 .collect(),
             rows_cut: 0,
+            unknown: Vec::new(),
         }
     }
 
@@ -488,6 +638,54 @@ mod tests {
         assert_eq!(rows, [("mfa", 6), ("token", 2), ("billing", 1)]);
         assert_eq!(a.summary.inputs, 2);
         assert_eq!(a.summary.hits, 9);
+    }
+
+    #[test]
+    fn merge_overflow_is_an_error_naming_the_row() {
+        let mut a = grouped(&[("token", u64::MAX)]);
+        a.summary.hits = 0;
+        let mut b = grouped(&[("token", 32)]);
+        b.summary.hits = 0;
+        let e = a.merge(b).unwrap_err().to_string();
+        assert!(e.contains("row category=token"), "{e}");
+        assert!(e.contains("overflows"), "{e}");
+        let mut a = grouped(&[("token", u64::MAX)]);
+        let e = a.merge(grouped(&[("mfa", 1)])).unwrap_err().to_string();
+        assert!(e.contains("summary.hits"), "{e}");
+    }
+
+    #[test]
+    fn merge_refuses_a_report_cut_by_top() {
+        let mut cut = grouped(&[("token", 2), ("mfa", 1)]);
+        cut.top(1);
+        let mut a = grouped(&[("mfa", 5)]);
+        assert!(a
+            .merge(cut.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("--top"));
+        assert!(cut.merge(grouped(&[])).is_err());
+    }
+
+    #[test]
+    fn merge_takes_the_same_keys_in_another_order() {
+        let row = |k: &[&str], n| Row {
+            key: k.iter().map(|s| s.to_string()).collect(),
+            notes: None,
+            count: n,
+        };
+        let mut a = grouped(&[]);
+        a.group_by = vec![GroupKey::Vendor, GroupKey::Category];
+        a.rows = vec![row(&["okta", "token"], 2)];
+        let mut b = grouped(&[]);
+        b.group_by = vec![GroupKey::Category, GroupKey::Vendor];
+        b.rows = vec![row(&["token", "okta"], 3), row(&["mfa", "okta"], 1)];
+        a.merge(b).unwrap();
+        assert_eq!(a.group_by, [GroupKey::Vendor, GroupKey::Category]);
+        assert_eq!(
+            a.rows,
+            [row(&["okta", "token"], 5), row(&["okta", "mfa"], 1)]
+        );
     }
 
     #[test]

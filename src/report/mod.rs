@@ -25,11 +25,33 @@ pub struct Report {
 impl Report {
     /// The counts of every input together.
     pub fn total(&self) -> Counts {
-        let mut all = Counts::default();
-        for (_, c) in &self.counts {
+        let mut parts = self.counts.iter();
+        let Some((_, first)) = parts.next() else {
+            return Counts::default();
+        };
+        let mut all = first.clone();
+        for (_, c) in parts {
             all.merge(c.clone());
         }
         all
+    }
+
+    /// Brings counts kept apart (per input) to the unknown codes admitted over all of them,
+    /// so that the cap is the same whether inputs are grouped apart or together, and sets
+    /// `summary.folded`.
+    pub fn apply_unknown_cap(&mut self) {
+        let total = self.total();
+        if self.counts.len() > 1 {
+            let kept: std::collections::HashSet<(crate::catalog::VendorId, &str)> = total
+                .admitted_unknown()
+                .into_iter()
+                .map(|(v, c, _)| (v, c))
+                .collect();
+            for (_, c) in &mut self.counts {
+                c.retain_unknown(|v, code| kept.contains(&(v, code)));
+            }
+        }
+        self.summary.folded = total.folded();
     }
 }
 

@@ -17,8 +17,8 @@
 //! of the line (after a UTF-8 BOM and ASCII whitespace); just after any `[` among the first
 //! 64 bytes, which covers `[2026-11-21 03:14:07,123]`, access logs
 //! (`10.0.0.1 - - [21/Nov/2026:03:14:07 +0000] "GET …`) and WSO2's `TID: [-1234] [] [2026-…]`;
-//! then in the value of the first JSON field named `timestamp`, `time`, `@timestamp` or
-//! `published` that reads, anywhere in the line. A JSON value is a stamp in a string, or an
+//! then in the value of the first top-level JSON field named `timestamp`, `time`, `@timestamp`
+//! or `published` that reads (a field of a nested object is not the line's time). A JSON value is a stamp in a string, or an
 //! epoch number (bare or in a string) in seconds, milliseconds, microseconds or nanoseconds.
 //!
 //! Calendar work (valid dates, days in a month, offsets) is jiff's; this module only reads
@@ -62,20 +62,26 @@ const BRACKET_WINDOW: usize = 64;
 const JSON_KEYS: [&[u8]; 4] = [b"timestamp\"", b"time\"", b"@timestamp\"", b"published\""];
 
 /// Seconds since the Unix epoch (UTC) of the timestamp at the start of `line`, or of a JSON
-/// `timestamp`/`time`/`@timestamp`/`published` field anywhere in it; `None` when neither can be
+/// `timestamp`/`time`/`@timestamp`/`published` field at the top level of a JSON object in it; `None` when neither can be
 /// read. `year` is used for syslog stamps, which carry none.
 ///
 /// The shapes read, and where they are looked for, are listed in the [module docs](self).
 /// A stamp with no zone is taken as UTC by default, and so is one whose zone is a name
 /// (` UTC`, ` CET`): only `Z` and numeric offsets are read. Fractions of a second are
 /// dropped (the result is the whole second the stamp falls in), and a leap second `:60` reads as
-/// `:59`. A date that does not exist (`2026-02-30`, month 13, `Feb 29` in a non-leap `year`) or a
-/// field out of range gives `None`.
+/// `:59`. `24:00:00` (ISO 8601's end of a day) is the next day's midnight. A date that does not
+/// exist (`2026-02-30`, month 13, `Feb 29` in a non-leap `year`) or a field out of range gives
+/// `None`.
+///
+/// The range read is `0000-01-01T00:00:00Z` to `9999-12-30T22:00:00Z`, what a bucket can be
+/// written as in RFC 3339 (four-digit years); a stamp past it gives `None` (`unknown`).
 ///
 /// JSON epoch numbers are told apart by magnitude: below 10^8 is not an epoch (it is more likely
 /// a duration such as `"time":12`) and gives `None`; below 10^11 is seconds, below 10^14
 /// milliseconds, below 10^17 microseconds, and anything larger nanoseconds. Each unit so covers
-/// 1973-03-03 to the year 5138. Negative numbers and exponents give `None`.
+/// 1973-03-03 to the year 5138, and the digits alone decide: a 15-digit number is read as
+/// microseconds even when it would be a valid time in milliseconds past 5138
+/// (`253402300800000` is 1978-01-12T07:31:40Z). Negative numbers and exponents give `None`.
 ///
 /// Never panics, whatever the bytes, and does not allocate, except to build jiff's error for
 /// a valid stamp outside jiff's range (after 9999-12-30T22:00:00Z, or a syslog `year` near
@@ -185,22 +191,55 @@ fn syslog(b: &[u8], year: i16) -> Option<i64> {
     to_unix(year, month, day, clock, Offset::UTC)
 }
 
-/// The first JSON time field in `line` whose value reads.
+/// The first top-level JSON time field in `line` whose value reads. Fields of nested objects
+/// (`{"body":{"timestamp":…},"time":…}`) are skipped: they describe something inside the
+/// line, not the line. Outside any object (text before the first `{`), every quote may start
+/// a key, as in text that only looks like JSON.
 fn json_field(line: &[u8], year: i16) -> Option<i64> {
-    for quote in memchr::memchr_iter(b'"', line) {
-        let after = &line[quote + 1..];
-        let Some(key) = JSON_KEYS.iter().find(|k| after.starts_with(k)) else {
-            continue;
-        };
-        // A key is followed by `:`; the same word as a value (`"field":"time",`) is not.
-        let Some(value) = after[key.len()..].trim_ascii_start().strip_prefix(b":") else {
-            continue;
-        };
-        if let Some(secs) = json_value(value.trim_ascii_start(), year) {
-            return Some(secs);
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                if depth <= 1 {
+                    if let Some(secs) = json_key_value(&line[i + 1..], year) {
+                        return Some(secs);
+                    }
+                }
+                if depth >= 1 {
+                    // Skip the whole string, so that braces and quotes in it do not count.
+                    i = string_end(line, i + 1);
+                }
+            }
+            _ => {}
         }
+        i += 1;
     }
     None
+}
+
+/// The index of the quote that closes the JSON string starting at `from` (escapes skipped),
+/// or the line's length when it is cut inside the string.
+fn string_end(line: &[u8], mut from: usize) -> usize {
+    while from < line.len() {
+        match line[from] {
+            b'\\' => from += 2,
+            b'"' => return from,
+            _ => from += 1,
+        }
+    }
+    line.len()
+}
+
+/// The time of `after` (the bytes after a quote) when they start a time key, its `:` and a
+/// value that reads.
+fn json_key_value(after: &[u8], year: i16) -> Option<i64> {
+    let key = JSON_KEYS.iter().find(|k| after.starts_with(k))?;
+    // A key is followed by `:`; the same word as a value (`"field":"time",`) is not.
+    let value = after[key.len()..].trim_ascii_start().strip_prefix(b":")?;
+    json_value(value.trim_ascii_start(), year)
 }
 
 /// A JSON value: a string holding a stamp or an epoch, or a bare epoch number.
@@ -264,6 +303,10 @@ fn clock(b: &[u8], at: usize) -> Option<(i8, i8, i8)> {
         return None;
     }
     let second = two(b, at + 6)?;
+    // `24:00:00` is ISO 8601's end of the day: the next day's midnight (see `to_unix`).
+    if (hour, minute, second) == (24, 0, 0) {
+        return Some((24, 0, 0));
+    }
     (hour < 24 && minute < 60 && second <= 60).then_some((hour, minute, second.min(59)))
 }
 
@@ -340,8 +383,11 @@ fn to_unix(year: i16, month: i8, day: i8, clock: (i8, i8, i8), offset: Offset) -
         return None;
     }
     let (hour, minute, second) = clock;
+    let (hour, next_day) = if hour == 24 { (0, 86_400) } else { (hour, 0) };
     let dt = DateTime::new(year, month, day, hour, minute, second, 0).ok()?;
-    offset.to_timestamp(dt).ok().map(Timestamp::as_second)
+    let secs = offset.to_timestamp(dt).ok()?.as_second() + next_day;
+    // Still within what a bucket can be written as (`9999-12-30T24:00:00` is not).
+    Timestamp::from_second(secs).ok().map(Timestamp::as_second)
 }
 
 /// The month (1 to 12) of an English three-letter abbreviation, in any case.
@@ -423,7 +469,7 @@ mod tests {
         ("iso_month_0", b"2026-00-21T03:14:07Z", None),
         ("iso_feb_30", b"2026-02-30T03:14:07Z", None),
         ("iso_day_0", b"2026-11-00T03:14:07Z", None),
-        ("iso_hour_24", b"2026-11-21T24:00:00Z", None),
+        ("iso_hour_24", b"2026-11-21T24:00:00Z", Some(1_795_305_600)),
         ("iso_minute_60", b"2026-11-21T03:60:07Z", None),
         ("iso_second_61", b"2026-11-21T03:14:61Z", None),
         ("iso_no_seconds", b"2026-11-21T03:14Z", None),
@@ -522,7 +568,30 @@ mod tests {
         ("json_epoch_end_of_line", br#"{"time":1795230847"#, Some(T)),
         ("json_after_prefix", br#"INFO app: {"timestamp":"2026-11-21T03:14:07Z"}"#, Some(T)),
         ("json_cut_string", br#"{"time":"2026-11-21T03:14:07Z"#, Some(T)),
-        ("json_nested", br#"{"event":{"time":"2026-11-21T03:14:07Z"}}"#, Some(T)),
+        ("end_of_day_24h", b"2026-11-20T24:00:00Z x", Some(1_795_219_200)),
+        ("end_of_day_24h_apache", b"20/Nov/2026:24:00:00 +0000", Some(1_795_219_200)),
+        ("end_of_day_24h_not_past_it", b"2026-11-20T24:00:01Z x", None),
+        ("end_of_day_24h_minutes", b"2026-11-20T24:01:00Z x", None),
+        ("year_0000", b"0000-06-01T00:00:00Z", Some(-62_154_086_400)),
+        ("year_9999", b"9999-12-30T21:59:59Z", Some(253_402_207_199)),
+        ("past_the_last_writable_instant", b"9999-12-31T00:00:00Z", None),
+        ("json_fifteen_digits_are_micros", br#"{"time":253402300800000}"#, Some(253_402_300)),
+        ("json_nested_is_not_the_line_time", br#"{"event":{"time":"2026-11-21T03:14:07Z"}}"#, None),
+        (
+            "json_top_level_beats_an_earlier_nested_field",
+            br#"{"level":30,"body":{"timestamp":"2001-01-01T00:00:00Z"},"time":"2026-11-21T03:14:07Z","msg":"x"}"#,
+            Some(T),
+        ),
+        (
+            "json_braces_in_strings_do_not_nest",
+            br#"{"msg":"a { b","time":1795230847}"#,
+            Some(T),
+        ),
+        (
+            "json_after_a_closed_object",
+            br#"{"a":{"b":1},"tags":["x"],"time":1795230847}"#,
+            Some(T),
+        ),
         (
             "json_skips_unreadable",
             br#"{"time":"soon","timestamp":"2026-11-21T03:14:07Z"}"#,

@@ -179,7 +179,9 @@ impl<'c> Scanner<'c> {
     }
 
     fn new_counts(&self) -> Counts {
-        Counts::new(self.catalog().entries().len()).with_unknown_cap(self.config.unknown_cap)
+        Counts::new(self.catalog().entries().len())
+            .with_unknown_cap(self.config.unknown_cap)
+            .with_vendor_order(self.catalog())
     }
 
     /// Scans one chunk of whole lines into `counts`.
@@ -494,16 +496,16 @@ impl<'c> Scanner<'c> {
             s.hits += counts.total();
             s.unknown += counts.unknown_total();
             if self.config.per_input {
-                s.folded += counts.folded();
                 report.counts.push((input.name(), counts));
             } else {
                 all.merge(counts);
             }
         }
         if !self.config.per_input {
-            report.summary.folded = all.folded();
             report.counts.push((String::new(), all));
         }
+        report.summary.unknown_cap = Some(self.config.unknown_cap as u64);
+        report.apply_unknown_cap();
         report
     }
 
@@ -688,8 +690,9 @@ impl<'c> Scanner<'c> {
 
 impl Scanner<'_> {
     /// Scans a live stream in windows of `every` (wall-clock time): when a window closes,
-    /// `on_window` gets the counts of the lines completed in it and the window's end (seconds
-    /// since the Unix epoch), then the next window starts. A reader thread feeds the scan so
+    /// `on_window` gets the counts of the lines completed in it and the window's end (the
+    /// clock when it closed, to the nanosecond, and always later than the previous window's
+    /// end), then the next window starts. A reader thread feeds the scan so
     /// that a window closes on time even when no data comes. Ends with the stream, after a
     /// last (partial) window; returns a read error of the stream, if any.
     ///
@@ -697,13 +700,30 @@ impl Scanner<'_> {
     /// When `on_window` fails (output closed, for instance).
     pub fn scan_windows(
         &self,
+        reader: Box<dyn Read + Send>,
+        name: &str,
+        every: std::time::Duration,
+        on_window: &mut dyn FnMut(&Report, std::time::SystemTime) -> Result<()>,
+    ) -> Result<Option<Error>> {
+        let never = crossbeam_channel::never();
+        self.scan_windows_until(reader, name, every, &never, on_window)
+    }
+
+    /// [`Scanner::scan_windows`] that also ends, after a last (partial) window with every
+    /// line read so far, when `stop` receives a message or loses its last sender: how a
+    /// signal ends a live scan without losing the open window.
+    ///
+    /// # Errors
+    /// When `on_window` fails (output closed, for instance).
+    pub fn scan_windows_until(
+        &self,
         mut reader: Box<dyn Read + Send>,
         name: &str,
         every: std::time::Duration,
-        on_window: &mut dyn FnMut(&Report, i64) -> Result<()>,
+        stop: &crossbeam_channel::Receiver<()>,
+        on_window: &mut dyn FnMut(&Report, std::time::SystemTime) -> Result<()>,
     ) -> Result<Option<Error>> {
-        use crossbeam_channel::RecvTimeoutError;
-        use std::time::{Instant, SystemTime, UNIX_EPOCH};
+        use std::time::{Duration, Instant, SystemTime};
 
         // Blocks of whole lines (or windows of an over-long one), as they come; the offset
         // reached travels with an error.
@@ -738,38 +758,64 @@ impl Scanner<'_> {
         let mut failure = None;
         let mut last = None;
         let mut deadline = Instant::now() + every;
+        let mut previous_end: Option<SystemTime> = None;
         let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
             window.summary.hits = counts.total();
             window.summary.unknown = counts.unknown_total();
             window.summary.folded = counts.folded();
+            window.summary.unknown_cap = Some(self.config.unknown_cap as u64);
             window.counts = vec![(
                 per_input.clone(),
                 std::mem::replace(counts, self.new_counts()),
             )];
-            let end = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let mut end = SystemTime::now();
+            if let Some(before) = previous_end.filter(|b| end <= *b) {
+                // A clock that stood still or stepped back: still a distinct, later stamp.
+                end = before + Duration::from_nanos(1);
+            }
+            previous_end = Some(end);
             on_window(window, end)?;
             *window = Report::default();
             Ok(())
         };
+        /// What the window loop waits for.
+        enum Next {
+            Data(Block),
+            Closed,
+            Stop,
+            Timeout,
+        }
+        let mut scan =
+            |(data, piece): &(Vec<u8>, Piece), window: &mut Report, counts: &mut Counts| {
+                let e = self.scan_piece(data, *piece, &mut long, &mut scratch, counts);
+                window.summary.bytes += e.bytes;
+                window.summary.lines += e.newlines;
+                last = data.last().copied();
+            };
         loop {
-            match rx.recv_deadline(deadline) {
-                Ok(Ok((data, piece))) => {
-                    let e = self.scan_piece(&data, piece, &mut long, &mut scratch, &mut counts);
-                    window.summary.bytes += e.bytes;
-                    window.summary.lines += e.newlines;
-                    last = data.last().copied();
-                }
-                Ok(Err((offset, e))) => {
+            let next = crossbeam_channel::select! {
+                recv(rx) -> m => m.map_or(Next::Closed, Next::Data),
+                recv(stop) -> _ => Next::Stop,
+                default(deadline.saturating_duration_since(Instant::now())) => Next::Timeout,
+            };
+            match next {
+                Next::Data(Ok(data)) => scan(&data, &mut window, &mut counts),
+                Next::Data(Err((offset, e))) => {
                     failure = Some(read_failure(name, offset, &e));
                     break;
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Next::Timeout => {
                     close(&mut window, &mut counts)?;
                     deadline += every;
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
+                Next::Closed => break,
+                Next::Stop => {
+                    // Lines already read belong to this window.
+                    while let Ok(Ok(data)) = rx.try_recv() {
+                        scan(&data, &mut window, &mut counts);
+                    }
+                    break;
+                }
             }
         }
         // A last line without a newline is a line too.
@@ -930,6 +976,54 @@ mod tests {
             .unwrap();
             assert_eq!(hits, want_hits, "hits in memory, max_line {max_line}");
         }
+    }
+
+    /// A reader that yields one line per read, after a pause.
+    struct SlowLines(Vec<&'static [u8]>, std::time::Duration);
+
+    impl Read for SlowLines {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            std::thread::sleep(self.1);
+            let line = self.0.remove(0);
+            buf[..line.len()].copy_from_slice(line);
+            Ok(line.len())
+        }
+    }
+
+    /// Windows shorter than a second each get their own stamp, later than the one before.
+    #[test]
+    fn window_ends_are_distinct_and_finer_than_a_second() {
+        let cat = Catalog::embedded().unwrap();
+        let scanner =
+            Scanner::new(Matcher::new(&cat, None).unwrap(), ScanConfig::default()).unwrap();
+        let line: &'static [u8] = b"HTTP 400, Stormpath 2001 (x)\n";
+        let reader = SlowLines(vec![line; 4], std::time::Duration::from_millis(60));
+        let mut ends = Vec::new();
+        let mut hits = 0;
+        scanner
+            .scan_windows(
+                Box::new(reader),
+                "<test>",
+                std::time::Duration::from_millis(20),
+                &mut |report, end| {
+                    hits += report.summary.hits;
+                    ends.push(end);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(hits, 4);
+        assert!(ends.len() >= 5, "{ends:?}");
+        assert!(ends.windows(2).all(|w| w[0] < w[1]), "{ends:?}");
+        let nanos = |t: &std::time::SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        };
+        assert!(ends.iter().any(|t| nanos(t) != 0), "{ends:?}");
     }
 
     /// The progress count ends at the inputs' size as stored, whatever way each was read:
