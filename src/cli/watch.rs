@@ -113,7 +113,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<Outcome> {
         sweep_every: Duration::from_secs(1),
         ..WatchConfig::default()
     };
-    let mut watch = Watch::new(&scanner, config, Box::new(|m: &str| warn(&m)))?;
+    let mut watch = Watch::new(&scanner, config, Box::new(|m: &str| warn(&m)));
     let stopper = watch.stopper();
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,

@@ -60,9 +60,6 @@ pub enum WatchError {
     /// Neither inotify nor polling could be set up.
     #[error("cannot watch for changes: {0}")]
     Notify(String),
-    /// A `--glob` pattern or another part of the configuration is wrong.
-    #[error(transparent)]
-    Config(#[from] crate::error::Error),
 }
 
 /// How `watch` follows. By default: files present at start are read from their end, no
@@ -159,6 +156,9 @@ pub struct Watch<'s, 'c> {
     warn: Box<dyn FnMut(&str) + 's>,
     /// Something to save since the last save.
     dirty: bool,
+    /// Files are read from now on (not while they are found at start, so that a large
+    /// backlog is read while /metrics is already served).
+    reading: bool,
     polling: bool,
 }
 
@@ -166,14 +166,12 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// Loads the state file (a broken or foreign one is named through `warn`, then ignored:
     /// a fresh start), finds the files to follow and positions each: where the state says,
     /// else at its end on the first start (its start with `from_start`), else at its start.
-    ///
-    /// # Errors
-    /// None yet; kept for configuration checks.
+    /// Nothing is counted before [`Watch::run`].
     pub fn new(
         scanner: &'s Scanner<'c>,
         config: WatchConfig,
         warn: Box<dyn FnMut(&str) + 's>,
-    ) -> Result<Watch<'s, 'c>, WatchError> {
+    ) -> Watch<'s, 'c> {
         let (tx, rx) = crossbeam_channel::unbounded();
         let roots = config
             .paths
@@ -204,6 +202,7 @@ impl<'s, 'c> Watch<'s, 'c> {
             rx,
             warn,
             dirty: false,
+            reading: false,
             polling: config.poll,
             config,
         };
@@ -231,7 +230,7 @@ impl<'s, 'c> Watch<'s, 'c> {
         };
         watch.rescan(start);
         watch.publish_files();
-        Ok(watch)
+        watch
     }
 
     /// How many files are followed now.
@@ -277,6 +276,9 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// The event loop.
     fn follow(&mut self) -> Result<(), WatchError> {
         let _watcher = self.start_watcher()?;
+        self.reading = true;
+        self.sweep();
+        self.publish_files();
         let mut next_sweep = Instant::now() + self.config.sweep_every;
         let mut next_save = Instant::now() + self.config.save_every;
         // A full walk of the directories now and then, in case events were lost silently.
@@ -603,6 +605,9 @@ impl<'s, 'c> Watch<'s, 'c> {
 
     /// Reads a followed file on: new complete lines are counted.
     fn poll(&mut self, id: FileId) {
+        if !self.reading {
+            return;
+        }
         let scanner = self.scanner;
         let block = self.config.block_size;
         let Some(t) = self.files.get_mut(&id) else {
