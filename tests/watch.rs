@@ -392,6 +392,30 @@ fn rename_rotation_finishes_the_old_file_and_reads_the_new_one() {
 }
 
 #[test]
+fn a_file_renamed_into_a_followed_name_is_not_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let old = dir.path().join("app.log.1");
+    File::create(&log).unwrap();
+    let w = Exporter::start(&["--glob", "app.log*", s(dir.path())]);
+    let mut first = log_text(0, 150);
+    append(&log, &first);
+    w.wait_for(&Truth::of(&first));
+    fs::rename(&log, &old).unwrap();
+    let more = log_text(150, 60);
+    append(&old, &more);
+    first.extend_from_slice(&more);
+    let second = log_text(210, 90);
+    append(&log, &second);
+    w.wait_for(&Truth::of_files(&[&first, &second]));
+    // Both names are followed, each file once; still so after a full sweep.
+    settle();
+    let served = w.served();
+    assert!(served.matches(&Truth::of_files(&[&first, &second])));
+    assert_eq!(served.files, 2);
+}
+
+#[test]
 fn copytruncate_is_seen_even_when_the_file_grew_past_the_old_offset() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");

@@ -172,7 +172,9 @@ impl<'s, 'c> Watch<'s, 'c> {
         config: WatchConfig,
         warn: Box<dyn FnMut(&str) + 's>,
     ) -> Watch<'s, 'c> {
-        let (tx, rx) = crossbeam_channel::unbounded();
+        // Bounded: when events come faster than they are handled, inotify's own queue
+        // overflows instead, which asks for a rescan; nothing is lost, memory stays bounded.
+        let (tx, rx) = crossbeam_channel::bounded(4096);
         let roots = config
             .paths
             .iter()
@@ -530,9 +532,18 @@ impl<'s, 'c> Watch<'s, 'c> {
             return;
         };
         if let Some(t) = self.files.get_mut(&id) {
+            let old_still_there = t
+                .path
+                .as_deref()
+                .is_some_and(|old| tailer::id_of(old).is_some_and(|(i, _)| i == id));
+            if old_still_there {
+                // Another name (a hard link) of a file followed under its first name.
+                return;
+            }
             // Renamed into a followed name (app.log.1 under --glob 'app.log*').
             if let Some(old) = t.path.take() {
                 self.by_path.remove(&old);
+                lock(&self.metrics).renames += 1;
             }
             t.path = Some(path.to_path_buf());
             t.last_path = path.to_path_buf();
