@@ -3,7 +3,7 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `errscan_errors_total` | counter | `vendor`, `code`, `category` |
+//! | `errscan_errors_total` | counter | `vendor`, `code`, `category`: every documented code (from 0), and unknown codes counted |
 //! | `errscan_code_info` | info (gauge 1) | `vendor`, `code`, `description`: codes counted so far |
 //! | `errscan_lines_total`, `errscan_bytes_total` | counter | |
 //! | `errscan_read_errors_total` | counter | |
@@ -155,16 +155,30 @@ impl Metrics {
             rows.push((Annotation::of(catalog, code), *n));
         }
         rows.sort_by(|(a, _), (b, _)| (a.vendor, a.code).cmp(&(b.vendor, b.code)));
+        // Every documented code is served from the start, at 0: a counter that appears with
+        // its first hit already counted would be missed by rate() and increase().
+        let mut series: BTreeMap<(&str, &str, &str), u64> = catalog
+            .entries()
+            .iter()
+            .filter(|e| e.is_error)
+            .map(|e| {
+                let vendor = catalog.vendor(e.vendor).id.as_str();
+                ((vendor, e.code.as_str(), e.category.as_str()), 0)
+            })
+            .collect();
+        for (a, n) in &rows {
+            *series.entry((a.vendor, a.code, a.category())).or_insert(0) += n;
+        }
         w.family(
             "errscan_errors_total",
             Kind::Counter,
             "Identity-vendor error codes counted in the followed logs.",
         );
-        for (a, n) in &rows {
+        for ((vendor, code, category), n) in &series {
             let labels = [
-                ("vendor", a.vendor),
-                ("code", a.code),
-                ("category", a.category()),
+                ("vendor", *vendor),
+                ("code", *code),
+                ("category", *category),
             ];
             w.sample("errscan_errors_total", &labels, n);
         }
