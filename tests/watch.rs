@@ -547,6 +547,37 @@ fn a_corrupt_or_foreign_state_file_is_named_and_replaced_by_a_fresh_start() {
 }
 
 #[test]
+fn an_idle_watch_costs_next_to_no_cpu_and_skips_its_own_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        fs::write(dir.path().join(format!("f{i}.log")), log_text(i * 10, 10)).unwrap();
+    }
+    let state = dir.path().join("state.json");
+    let w = Exporter::start(&["--state", s(&state), s(dir.path())]);
+    // A directory created below a followed one is walked; its files are new.
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let new = log_text(100, 20);
+    fs::write(dir.path().join("sub/app.log"), &new).unwrap();
+    w.wait_for(&Truth::of(&new));
+    let cpu = || {
+        parse_samples(&w.scrape())
+            .into_iter()
+            .find(|(n, _, _)| n == "process_cpu_seconds_total")
+            .map(|(_, _, v)| v)
+            .unwrap()
+    };
+    // Past a save of the state file, which sits in the followed directory.
+    let before = cpu();
+    std::thread::sleep(Duration::from_secs(6));
+    let used = cpu() - before;
+    // Idle, a sweep a second costs microseconds; a loop on its own events would take a core.
+    assert!(used < 1.0, "{used} s of CPU in 6 s of idleness");
+    let served = w.served();
+    assert_eq!(served.files, 6, "the state file is not followed");
+    assert!(served.matches(&Truth::of(&new)));
+}
+
+#[test]
 fn a_port_in_use_is_named_and_ends_with_status_2() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();

@@ -349,6 +349,8 @@ impl<'s, 'c> Watch<'s, 'c> {
         let handler = |tx: Sender<Event>| {
             move |res: notify::Result<notify::Event>| {
                 let event = match res {
+                    // Opens and reads, errscan's own included: reacting to those would loop.
+                    Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => return,
                     Ok(e) if e.need_rescan() => Event::Rescan,
                     Ok(e) => Event::Paths(e.paths),
                     Err(_) => Event::Rescan,
@@ -392,8 +394,11 @@ impl<'s, 'c> Watch<'s, 'c> {
         Ok(Box::new(w))
     }
 
-    /// True when a file at `path` is to be followed.
+    /// True when a file at `path` is to be followed: never the state file itself.
     fn wanted(&self, path: &Path) -> bool {
+        if self.is_state_file(path) {
+            return false;
+        }
         self.roots.iter().any(|root| match root {
             Root::File(f) => f == path,
             Root::Dir(d) => path.strip_prefix(d).is_ok_and(|rel| {
@@ -404,6 +409,23 @@ impl<'s, 'c> Watch<'s, 'c> {
                     && self.config.filter.is_match(rel, path)
             }),
         })
+    }
+
+    /// True for the state file and the temporary files it is written through.
+    fn is_state_file(&self, path: &Path) -> bool {
+        let Some(state) = &self.config.state else {
+            return false;
+        };
+        let same_dir = |a: &Path, b: &Path| {
+            let dir = |p: &Path| {
+                let d = p.parent().filter(|d| !d.as_os_str().is_empty());
+                d.unwrap_or(Path::new(".")).canonicalize().ok()
+            };
+            dir(a) == dir(b)
+        };
+        let name = path.file_name();
+        let temporary = name.is_some_and(|n| n.as_encoded_bytes().starts_with(b".errscan-state"));
+        (name == state.file_name() || temporary) && same_dir(path, state)
     }
 
     /// Takes up the files of a saved state: each at its offset when it is still there (under
@@ -479,8 +501,8 @@ impl<'s, 'c> Watch<'s, 'c> {
                     // An unreadable directory is retried at the next walk.
                     let (inputs, _) = walk::expand(std::slice::from_ref(d), &opts);
                     found.extend(inputs.into_iter().filter_map(|i| match i {
-                        Input::Path(p) => Some(p),
-                        Input::Stdin => None,
+                        Input::Path(p) if !self.is_state_file(&p) => Some(p),
+                        _ => None,
                     }));
                 }
             }
