@@ -578,6 +578,30 @@ fn an_idle_watch_costs_next_to_no_cpu_and_skips_its_own_state_file() {
 }
 
 #[test]
+fn a_compressed_file_in_a_followed_directory_is_named_and_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Exporter::start(&[s(dir.path())]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&log_text(0, 200)).unwrap();
+    fs::write(dir.path().join("app.log.1.gz"), gz.finish().unwrap()).unwrap();
+    let plain = log_text(200, 20);
+    fs::write(dir.path().join("app.log"), &plain).unwrap();
+    w.wait_for(&Truth::of(&plain));
+    let start = Instant::now();
+    while !w
+        .stderr()
+        .iter()
+        .any(|l| l.contains("app.log.1.gz: compressed"))
+    {
+        assert!(start.elapsed() < PATIENCE, "{:?}", w.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    settle();
+    assert_eq!(w.served().files, 1);
+    assert!(w.served().matches(&Truth::of(&plain)));
+}
+
+#[test]
 fn a_port_in_use_is_named_and_ends_with_status_2() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();

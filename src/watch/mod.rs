@@ -664,39 +664,60 @@ impl<'s, 'c> Watch<'s, 'c> {
                 }
                 self.dirty = true;
             }
-            if t.offset == 0 && t.is_compressed()? {
-                return Err(std::io::Error::other(
-                    "compressed; watch follows plain text logs (use errscan scan for this one)",
-                ));
-            }
             let metrics = &self.metrics;
-            t.read_lines(&mut self.buf, block, false, &mut |lines| {
+            let read = t.read_lines(&mut self.buf, block, false, &mut |lines| {
                 count(scanner, metrics, lines, false);
-            })
+            });
+            match read {
+                Err(e) if tailer::is_encoded_error(&e) => Ok(None),
+                other => other.map(Some),
+            }
         });
         match result {
-            Ok(0) => {}
-            Ok(_) => self.dirty = true,
+            Ok(Some(read)) => {
+                if let Some(t) = self.files.get_mut(&id) {
+                    t.failing = false;
+                }
+                if read > 0 {
+                    self.dirty = true;
+                }
+            }
+            Ok(None) => self.let_go_compressed(id),
             Err(e) => self.read_failed(id, &e),
         }
     }
 
+    /// Counts a failed read; the file stays followed and is tried again at the next sweep.
+    /// Named once, until a read succeeds again.
     fn read_failed(&mut self, id: FileId, e: &std::io::Error) {
+        let Some(t) = self.files.get_mut(&id) else {
+            return;
+        };
+        t.read_errors += 1;
+        let first = !t.failing;
+        t.failing = true;
+        let path = t.last_path.display().to_string();
+        if first {
+            (self.warn)(&format!(
+                "{path}: cannot be read: {e}; tried again every sweep"
+            ));
+        }
+        self.lock().read_errors += 1;
+    }
+
+    /// Stops following a file that turned out to be compressed (or UTF-16), named once.
+    fn let_go_compressed(&mut self, id: FileId) {
         let Some(t) = self.files.remove(&id) else {
             return;
         };
-        // Let the file go; it is taken up again from its start if it changes, and named once.
         (self.warn)(&format!(
-            "{}: cannot be read: {e}; no longer followed",
+            "{}: compressed or UTF-16, not followed (errscan scan reads it)",
             t.last_path.display()
         ));
         if let Some(p) = &t.path {
             self.by_path.remove(p);
             self.skipped.insert(p.clone(), Some(id));
         }
-        let mut m = self.lock();
-        m.read_errors += 1;
-        drop(m);
         self.dirty = true;
     }
 

@@ -22,6 +22,15 @@ pub const HEAD_BYTES: u64 = 1024;
 /// of this size, so that memory stays bounded whatever is written.
 pub const MAX_LINE: usize = 64 << 20;
 
+/// The message of the error [`Tailed::read_lines`] returns for a compressed or UTF-16 file.
+const ENCODED: &str = "compressed or UTF-16, not plain text";
+
+/// True for the error [`Tailed::read_lines`] returns for a compressed or UTF-16 file, which
+/// cannot be followed line by line.
+pub fn is_encoded_error(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::InvalidData && e.to_string() == ENCODED
+}
+
 /// Device and inode: what a file is, whatever its name.
 pub type FileId = (u64, u64);
 
@@ -111,6 +120,8 @@ pub struct Tailed {
     pub head: Fingerprint,
     /// Reads that failed.
     pub read_errors: u64,
+    /// The last read failed (its error was named; the next one is not, until a success).
+    pub failing: bool,
     /// When it last grew or was let go from its path (for finishing rotated files).
     pub last_change: std::time::Instant,
 }
@@ -139,6 +150,7 @@ impl Tailed {
             offset,
             head: Fingerprint::default(),
             read_errors: 0,
+            failing: false,
             last_change: std::time::Instant::now(),
         };
         t.head = t.current_head(meta.len())?;
@@ -196,17 +208,6 @@ impl Tailed {
         self.offset = 0;
     }
 
-    /// True when the file starts like compressed or UTF-16 data (only said once its first
-    /// bytes are there).
-    ///
-    /// # Errors
-    /// When the file cannot be read.
-    pub fn is_compressed(&self) -> io::Result<bool> {
-        let mut head = [0u8; 4];
-        let n = self.file.read_at(&mut head, 0)?;
-        Ok(crate::input::is_encoded(&head[..n]))
-    }
-
     /// Reads every complete line after the offset, in blocks of about `block` bytes passed
     /// to `sink` (each block ends with a newline), and moves the offset past them. With
     /// `finish`, a last line without a newline is passed on too: the file is being let go
@@ -238,6 +239,10 @@ impl Tailed {
                 Err(e) => return Err(e),
             };
             let filled = carry + n;
+            // Decided on the bytes read, not on an earlier look: the file may be growing.
+            if self.offset == 0 && carry == 0 && n > 0 && crate::input::is_encoded(&buf[..n]) {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, ENCODED));
+            }
             if n == 0 {
                 if finish && filled > 0 {
                     sink(&buf[..filled]);
@@ -330,6 +335,19 @@ mod tests {
             assert_eq!(t.offset, 15);
             assert_eq!(lines_read(&mut t, block, true), b"k");
         }
+    }
+
+    #[test]
+    fn a_gzip_file_is_refused_when_its_first_bytes_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log.gz");
+        std::fs::write(&path, b"").unwrap();
+        let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+        assert_eq!(lines_read(&mut t, 64, false), b"");
+        std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\nzz\n").unwrap();
+        let err = t.read_lines(&mut Vec::new(), 64, false, &mut |_| {});
+        assert!(err.is_err_and(|e| is_encoded_error(&e)));
+        assert_eq!(t.offset, 0);
     }
 
     #[test]
