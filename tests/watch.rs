@@ -602,6 +602,26 @@ fn a_compressed_file_in_a_followed_directory_is_named_and_not_followed() {
 }
 
 #[test]
+fn polling_follows_appends_new_files_and_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    File::create(&log).unwrap();
+    let w = Exporter::start(&["--poll", "--glob", "*.log", s(dir.path())]);
+    let mut first = log_text(0, 100);
+    append(&log, &first);
+    w.wait_for(&Truth::of(&first));
+    fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+    let more = log_text(100, 30);
+    append(&dir.path().join("app.log.1"), &more);
+    first.extend_from_slice(&more);
+    let second = log_text(130, 50);
+    append(&log, &second);
+    let other = log_text(180, 40);
+    fs::write(dir.path().join("other.log"), &other).unwrap();
+    w.wait_for(&Truth::of_files(&[&first, &second, &other]));
+}
+
+#[test]
 fn a_port_in_use_is_named_and_ends_with_status_2() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();

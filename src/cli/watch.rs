@@ -53,9 +53,10 @@ pub struct WatchArgs {
     #[arg(long)]
     pub hidden: bool,
 
-    /// Poll for changes every second instead of using inotify (for network file systems,
-    /// where inotify sees no remote writes). By default inotify is used, and polling only when
-    /// inotify is not available. Example: `--poll`.
+    /// Poll for changes instead of using inotify (for network file systems, where inotify
+    /// sees no remote writes): followed files are checked every second, directories for new
+    /// files every 2 s. By default inotify is used, and polling only when inotify is not
+    /// available. Example: `--poll`.
     #[arg(long)]
     pub poll: bool,
 
@@ -99,7 +100,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<Outcome> {
         unknown_cap: args.unknown_cap,
         ..ScanConfig::default()
     };
-    let scanner = Scanner::new(Matcher::new(&cat, vendors)?, config)?;
+    let scanner = Scanner::new(Matcher::new(&cat, vendors.clone())?, config)?;
     // Bound before anything is read: a port in use ends the run at once (exit status 2).
     let server = MetricsServer::bind(args.listen)?;
     let config = WatchConfig {
@@ -110,6 +111,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<Outcome> {
         state: args.state,
         poll: args.poll,
         unknown_cap: args.unknown_cap,
+        vendors,
         sweep_every: Duration::from_secs(1),
         ..WatchConfig::default()
     };

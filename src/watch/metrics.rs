@@ -49,6 +49,8 @@ pub struct Metrics {
     pub state_save_errors: u64,
     /// The files followed now, by path: (read errors, offset).
     pub files: BTreeMap<String, FileMetrics>,
+    /// The vendors counted, when not all: only their codes are served from 0.
+    pub vendors: Option<Vec<crate::catalog::VendorId>>,
 }
 
 /// The per-file series of a followed file.
@@ -160,7 +162,7 @@ impl Metrics {
         let mut series: BTreeMap<(&str, &str, &str), u64> = catalog
             .entries()
             .iter()
-            .filter(|e| e.is_error)
+            .filter(|e| e.is_error && self.vendors.as_ref().is_none_or(|v| v.contains(&e.vendor)))
             .map(|e| {
                 let vendor = catalog.vendor(e.vendor).id.as_str();
                 ((vendor, e.code.as_str(), e.category.as_str()), 0)

@@ -89,6 +89,9 @@ pub struct WatchConfig {
     pub block_size: usize,
     /// Distinct unknown codes counted before the rest are folded (as in `scan`).
     pub unknown_cap: usize,
+    /// The vendors counted, when the matcher was given a list (only their documented codes
+    /// are served from 0).
+    pub vendors: Option<Vec<crate::catalog::VendorId>>,
 }
 
 impl Default for WatchConfig {
@@ -105,6 +108,7 @@ impl Default for WatchConfig {
             poll: false,
             block_size: 8 << 20,
             unknown_cap: crate::report::counts::DEFAULT_UNKNOWN_CAP,
+            vendors: None,
         }
     }
 }
@@ -197,6 +201,7 @@ impl<'s, 'c> Watch<'s, 'c> {
             skipped: HashMap::new(),
             metrics: Arc::new(Mutex::new(Metrics {
                 errors,
+                vendors: config.vendors.clone(),
                 ..Metrics::default()
             })),
             buf: Vec::new(),
