@@ -29,6 +29,7 @@ pub mod matcher;
 pub mod output;
 pub mod report;
 pub mod scan;
+pub mod watch;
 
 pub use catalog::{Catalog, Category, Entry, EntryId, Vendor, VendorId};
 pub use error::{Error, Result};

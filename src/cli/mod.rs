@@ -26,6 +26,8 @@ use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
 use errscan::{GroupKey, Grouped};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod watch;
+
 /// Find, annotate and count identity-vendor error codes in logs.
 ///
 /// errscan knows the documented error codes of Okta, WSO2 Identity Server, Akamai Identity
@@ -89,6 +91,22 @@ pub enum Command {
     ///   errscan merge -f json -o week.json night-*.json     a report to merge again
     #[command(verbatim_doc_comment)]
     Merge(MergeArgs),
+    /// Follow log files like `tail -F` and serve live counters to Prometheus.
+    ///
+    /// Serves errscan_errors_total{vendor,code,category} and the lines and bytes counted on
+    /// http://ADDR/metrics (Prometheus text, or OpenMetrics when the scraper asks for it).
+    /// Lines are counted once complete, by the same rules as `scan`; rename and copytruncate
+    /// rotations, deleted files and new files in followed directories are handled.
+    ///
+    /// Examples:
+    ///   errscan watch --listen 127.0.0.1:9464 /var/log/idp/app.log
+    ///   errscan watch --listen 127.0.0.1:9464 --glob '*.log' /var/log/idp
+    ///   errscan watch --listen 127.0.0.1:9464 --state /var/lib/errscan/watch.json app.log
+    ///
+    /// Stops on SIGTERM or SIGINT, after reading what is pending and saving the state.
+    /// Exit status: 0 after a stop, 2 when the address cannot be bound or on a usage error.
+    #[command(verbatim_doc_comment)]
+    Watch(watch::WatchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -349,7 +367,7 @@ pub fn parse() -> Cli {
     let ids = Catalog::embedded_vendor_ids();
     if !ids.is_empty() {
         let ids = format!("built in: {}", ids.join(", "));
-        for sub in ["scan", "catalog"] {
+        for sub in ["scan", "catalog", "watch"] {
             command = command.mut_subcommand(sub, |c| {
                 c.mut_arg("vendor", |a| {
                     let help = a.get_long_help().or(a.get_help()).map(|h| h.to_string());
@@ -369,6 +387,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Catalog(args) => catalog(args),
         Command::Explain(args) => explain::run(args),
         Command::Merge(args) => merge(args),
+        Command::Watch(args) => watch::watch(args),
     }
 }
 

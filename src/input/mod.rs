@@ -120,6 +120,12 @@ impl std::ops::Deref for Content {
     }
 }
 
+/// True when `head`, the first bytes of a file, opens compressed or UTF-16 data rather than
+/// plain text: such a file cannot be followed line by line as it grows.
+pub fn is_encoded(head: &[u8]) -> bool {
+    sniff(head) != Kind::Plain
+}
+
 /// Opens an input according to `policy`.
 ///
 /// Plain regular files of 1 MiB or more are mapped when `policy` allows it, smaller ones are

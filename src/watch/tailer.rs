@@ -1,0 +1,390 @@
+//! Following one file: its identity (device and inode), how far it has been counted (the end
+//! of its last complete line), and a fingerprint of its head that tells a file truncated and
+//! rewritten (copytruncate) from one that merely grew, even when the new content has already
+//! grown past the old offset.
+//!
+//! A followed file is read through its own open descriptor, at explicit offsets, so that a
+//! rename does not lose what is still to be read, and complete lines are handed to a sink in
+//! blocks; a partial last line stays unread until its newline arrives.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// How many bytes of a file's head make its fingerprint, at most. A log line carries a
+/// timestamp, so a kilobyte tells one file's content from another's.
+pub const HEAD_BYTES: u64 = 1024;
+
+/// The longest line kept whole: a longer run of bytes without a newline is counted in pieces
+/// of this size, so that memory stays bounded whatever is written.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// The message of the error [`Tailed::read_lines`] returns for a compressed or UTF-16 file.
+const ENCODED: &str = "compressed or UTF-16, not plain text";
+
+/// True for the error [`Tailed::read_lines`] returns for a compressed or UTF-16 file, which
+/// cannot be followed line by line.
+pub fn is_encoded_error(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::InvalidData && e.to_string() == ENCODED
+}
+
+/// Device and inode: what a file is, whatever its name.
+pub type FileId = (u64, u64);
+
+/// A hash of a file's first `len` bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// How many bytes were hashed (at most [`HEAD_BYTES`]).
+    pub len: u64,
+    /// FNV-1a of those bytes: stable across versions and runs, as the state file needs.
+    pub hash: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `bytes`.
+    pub fn of(bytes: &[u8]) -> Fingerprint {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Fingerprint {
+            len: bytes.len() as u64,
+            hash,
+        }
+    }
+
+    /// The fingerprint of the first `len` bytes of `file`, or `None` when the file holds
+    /// fewer bytes than that.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn read(file: &File, len: u64) -> io::Result<Option<Fingerprint>> {
+        let mut buf = vec![0; len as usize];
+        let mut got = 0;
+        while got < buf.len() {
+            match file.read_at(&mut buf[got..], got as u64) {
+                Ok(0) => return Ok(None),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(Fingerprint::of(&buf)))
+    }
+}
+
+/// Where reading a file that was not followed before starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartAt {
+    /// At its first byte.
+    Start,
+    /// After its last complete line: what was written before is not counted.
+    End,
+    /// At this offset (a file followed before a restart).
+    Offset(u64),
+}
+
+/// What a [`Tailed::check`] found out about the file behind the descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Same content, perhaps grown.
+    Same,
+    /// Shorter than what was counted, or its head is no longer what it was: it was
+    /// truncated (and perhaps written again). Reading restarts at 0.
+    Truncated {
+        /// The fingerprint and offset the old content had, to recognise a copy of it.
+        old_head: Fingerprint,
+        /// How far the old content had been counted.
+        old_offset: u64,
+    },
+}
+
+/// One followed file.
+#[derive(Debug)]
+pub struct Tailed {
+    /// The path it is followed under, or `None` once that path names another file (or none)
+    /// and this one is being finished.
+    pub path: Option<PathBuf>,
+    /// The path it had last: for messages and the state file.
+    pub last_path: PathBuf,
+    file: File,
+    /// Its identity.
+    pub id: FileId,
+    /// The end of the last complete line counted.
+    pub offset: u64,
+    /// The fingerprint of its head as counted so far.
+    pub head: Fingerprint,
+    /// Reads that failed.
+    pub read_errors: u64,
+    /// The last read failed (its error was named; the next one is not, until a success).
+    pub failing: bool,
+    /// When it last grew or was let go from its path (for finishing rotated files).
+    pub last_change: std::time::Instant,
+}
+
+impl Tailed {
+    /// Opens `path` to follow it from `start`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or read.
+    pub fn open(path: &Path, start: StartAt) -> io::Result<Tailed> {
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::other("not a regular file"));
+        }
+        let offset = match start {
+            StartAt::Start => 0,
+            StartAt::End => after_last_newline(&file, meta.len())?,
+            StartAt::Offset(o) => o,
+        };
+        let mut t = Tailed {
+            path: Some(path.to_path_buf()),
+            last_path: path.to_path_buf(),
+            file,
+            id: (meta.dev(), meta.ino()),
+            offset,
+            head: Fingerprint::default(),
+            read_errors: 0,
+            failing: false,
+            last_change: std::time::Instant::now(),
+        };
+        t.head = t.current_head(meta.len())?;
+        Ok(t)
+    }
+
+    /// The fingerprint of the head as it is now, over up to [`HEAD_BYTES`] of `len`.
+    fn current_head(&self, len: u64) -> io::Result<Fingerprint> {
+        Ok(Fingerprint::read(&self.file, len.min(HEAD_BYTES))?.unwrap_or_default())
+    }
+
+    /// The file's size and links now.
+    ///
+    /// # Errors
+    /// When the descriptor cannot be queried.
+    pub fn stat(&self) -> io::Result<(u64, u64)> {
+        let m = self.file.metadata()?;
+        Ok((m.len(), m.nlink()))
+    }
+
+    /// Compares the file with what was counted: a file shorter than the offset, or whose
+    /// head no longer has the fingerprint it had, was truncated; reading then restarts at 0.
+    /// A fingerprint shorter than [`HEAD_BYTES`] is lengthened as the file grows.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn check(&mut self) -> io::Result<Change> {
+        let (len, _) = self.stat()?;
+        let same_head = len >= self.offset
+            && (self.head.len == 0
+                || Fingerprint::read(&self.file, self.head.len)? == Some(self.head));
+        if !same_head {
+            let change = Change::Truncated {
+                old_head: self.head,
+                old_offset: self.offset,
+            };
+            self.offset = 0;
+            self.head = self.current_head(len)?;
+            return Ok(change);
+        }
+        if self.head.len < HEAD_BYTES && len > self.head.len {
+            self.head = self.current_head(len)?;
+        }
+        Ok(Change::Same)
+    }
+
+    /// True when the file's first `head.len` bytes have the fingerprint `head` (always for
+    /// an empty fingerprint).
+    pub fn has_head(&self, head: Fingerprint) -> bool {
+        head.len == 0 || matches!(Fingerprint::read(&self.file, head.len), Ok(Some(h)) if h == head)
+    }
+
+    /// Forgets the offset: the file is read again from its start.
+    pub fn restart(&mut self) {
+        self.offset = 0;
+    }
+
+    /// Reads every complete line after the offset, in blocks of about `block` bytes passed
+    /// to `sink` (each block ends with a newline), and moves the offset past them. With
+    /// `finish`, a last line without a newline is passed on too: the file is being let go
+    /// and that newline will never come. Returns the bytes passed on.
+    ///
+    /// # Errors
+    /// When a read fails; the lines before it were passed on and counted in the offset.
+    pub fn read_lines(
+        &mut self,
+        buf: &mut Vec<u8>,
+        block: usize,
+        finish: bool,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<u64> {
+        let block = block.max(1);
+        let start = self.offset;
+        let mut carry = 0usize;
+        let mut size = block;
+        loop {
+            if buf.len() < size {
+                buf.resize(size, 0);
+            }
+            let n = match self
+                .file
+                .read_at(&mut buf[carry..size], self.offset + carry as u64)
+            {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let filled = carry + n;
+            // Decided on the bytes read, not on an earlier look: the file may be growing.
+            if self.offset == 0 && carry == 0 && n > 0 && crate::input::is_encoded(&buf[..n]) {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, ENCODED));
+            }
+            if n == 0 {
+                if finish && filled > 0 {
+                    sink(&buf[..filled]);
+                    self.offset += filled as u64;
+                }
+                break;
+            }
+            match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(i) => {
+                    sink(&buf[..=i]);
+                    self.offset += i as u64 + 1;
+                    buf.copy_within(i + 1..filled, 0);
+                    carry = filled - i - 1;
+                }
+                None if filled == size && size >= MAX_LINE => {
+                    // A run longer than any line kept whole: counted as a line of its own.
+                    sink(&buf[..filled]);
+                    self.offset += filled as u64;
+                    carry = 0;
+                }
+                None if filled == size => size = (size * 2).min(MAX_LINE),
+                None => carry = filled,
+            }
+        }
+        // A long line may have grown the buffer; keep memory at the block size when idle.
+        if buf.len() > block {
+            buf.truncate(block);
+            buf.shrink_to(block);
+        }
+        if self.offset > start {
+            self.last_change = std::time::Instant::now();
+        }
+        Ok(self.offset - start)
+    }
+}
+
+/// The offset just past the last newline of the first `len` bytes of `file` (0 when there is
+/// none), looking back at most [`MAX_LINE`] bytes (beyond that, `len`).
+fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
+    let mut end = len;
+    let mut buf = vec![0u8; 64 << 10];
+    while end > 0 && len - end < MAX_LINE as u64 {
+        let from = end.saturating_sub(buf.len() as u64);
+        let piece = &mut buf[..(end - from) as usize];
+        file.read_exact_at(piece, from)?;
+        if let Some(i) = memchr::memrchr(b'\n', piece) {
+            return Ok(from + i as u64 + 1);
+        }
+        end = from;
+    }
+    Ok(if end == 0 { 0 } else { len })
+}
+
+/// The identity of the file at `path` now, if there is a regular file.
+pub fn id_of(path: &Path) -> Option<(FileId, std::fs::Metadata)> {
+    let m = std::fs::metadata(path).ok()?;
+    m.is_file().then(|| ((m.dev(), m.ino()), m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines_read(t: &mut Tailed, block: usize, finish: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        t.read_lines(&mut buf, block, finish, &mut |b| {
+            assert!(finish || b.ends_with(b"\n"));
+            out.extend_from_slice(b);
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn partial_lines_wait_for_their_newline_at_every_block_size() {
+        for block in [1, 2, 3, 7, 64, 1 << 16] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.log");
+            let mut f = File::create(&path).unwrap();
+            let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+            let mut seen = Vec::new();
+            for piece in ["ab", "c\nde", "f", "\n", "\n", "gh\nij\nk"] {
+                f.write_all(piece.as_bytes()).unwrap();
+                assert_eq!(t.check().unwrap(), Change::Same);
+                seen.extend(lines_read(&mut t, block, false));
+            }
+            assert_eq!(seen, b"abc\ndef\n\ngh\nij\n", "block {block}");
+            assert_eq!(t.offset, 15);
+            assert_eq!(lines_read(&mut t, block, true), b"k");
+        }
+    }
+
+    #[test]
+    fn a_gzip_file_is_refused_when_its_first_bytes_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log.gz");
+        std::fs::write(&path, b"").unwrap();
+        let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+        assert_eq!(lines_read(&mut t, 64, false), b"");
+        std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\nzz\n").unwrap();
+        let err = t.read_lines(&mut Vec::new(), 64, false, &mut |_| {});
+        assert!(err.is_err_and(|e| is_encoded_error(&e)));
+        assert_eq!(t.offset, 0);
+    }
+
+    #[test]
+    fn truncation_is_seen_even_past_the_old_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "first line 1\nfirst line 2\n").unwrap();
+        let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+        lines_read(&mut t, 1024, false);
+        // Truncated and written again, longer than before, before it is looked at.
+        std::fs::write(&path, "second content, a longer line\nand more\n").unwrap();
+        assert!(matches!(
+            t.check().unwrap(),
+            Change::Truncated { old_offset: 26, .. }
+        ));
+        assert_eq!(
+            lines_read(&mut t, 1024, false),
+            b"second content, a longer line\nand more\n"
+        );
+        // Truncated to less than the offset.
+        std::fs::write(&path, "x\n").unwrap();
+        assert!(matches!(t.check().unwrap(), Change::Truncated { .. }));
+        assert_eq!(lines_read(&mut t, 1024, false), b"x\n");
+    }
+
+    #[test]
+    fn reading_from_the_end_starts_after_the_last_complete_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "old 1\nold 2\npart").unwrap();
+        let mut t = Tailed::open(&path, StartAt::End).unwrap();
+        assert_eq!(t.offset, 12);
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"ial\nnew\n").unwrap();
+        assert_eq!(lines_read(&mut t, 4, false), b"partial\nnew\n");
+    }
+}
