@@ -18,6 +18,7 @@ use errscan::input::{self, Opened};
 use errscan::output::catalog_list::{self, CatalogFormat};
 use errscan::output::{self, Format, RunInfo};
 use errscan::report::grouping::{parse_group_by, DEFAULT_GROUP_BY};
+use errscan::report::window::{parse_bound, Window};
 use errscan::report::HitRecord;
 use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
 use errscan::{GroupKey, Grouped};
@@ -52,7 +53,7 @@ pub enum Command {
     /// not be read (it is named on stderr and in summary.errors; the others are still scanned)
     /// or on a usage or pattern-file error.
     #[command(verbatim_doc_comment)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the catalog: every known code with its description and category.
     ///
     /// Examples:
@@ -178,6 +179,25 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
 
+    /// Count only hits whose line time is at or after TIME: RFC 3339 (`2026-11-21T03:00:00Z`),
+    /// a date or wall-clock time in --tz (`2026-11-21`, `2026-11-21 03:00`), a duration before
+    /// now (`24h`, `7d`), or `today` / `yesterday` (midnight in --tz). A line without a time of
+    /// its own (a stack trace) has the time of the dated line before it in the same input;
+    /// hits before any dated line are undated and outside every window. Example:
+    /// `--since yesterday --until today`.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Count only hits whose line time is before TIME (same forms as --since), so that
+    /// `--until T` and `--since T` split the dated hits exactly. Example: `--until 2h`.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Time zone of `today`, `yesterday`, dates and times without an offset in --since and
+    /// --until (an IANA name). Default: UTC. Example: `--tz Europe/Berlin`.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
     /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
     /// vendor, so that text injected into logs cannot blow up memory or the report.
     /// Example: `--unknown-cap 1000`.
@@ -289,7 +309,7 @@ pub fn parse() -> Cli {
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Catalog(args) => catalog(args),
         Command::Merge(args) => merge(args),
     }
@@ -348,14 +368,19 @@ fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
+    let window = parse_window(&args)?;
     let cat = load_catalog(args.patterns.as_ref())?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let group_by = match &args.group_by {
         Some(list) => parse_group_by(list)?,
         None => DEFAULT_GROUP_BY.to_vec(),
     };
+    if args.hits && !window.is_open() {
+        anyhow::bail!("--since and --until select hits for counts; they do not apply to --hits");
+    }
     let progress_bytes = Arc::new(AtomicU64::new(0));
     let config = ScanConfig {
+        window,
         threads: usize::from(args.threads),
         chunk_size: args.chunk_size.max(1),
         mmap: config_mmap(args.mmap),
@@ -440,6 +465,31 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         output::write_report(out, &grouped, format, &info)
     })?;
     Ok(outcome(report.summary.errors.len()))
+}
+
+/// The window of `--since`/`--until`, read in `--tz` (UTC by default).
+fn parse_window(args: &ScanArgs) -> anyhow::Result<Window> {
+    let tz = match &args.tz {
+        None => jiff::tz::TimeZone::UTC,
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|e| anyhow::anyhow!("--tz {name:?}: not a time zone ({e})"))?,
+    };
+    let now = jiff::Zoned::now().with_time_zone(tz);
+    let bound = |flag: &str, text: &Option<String>| -> anyhow::Result<Option<i64>> {
+        text.as_deref()
+            .map(|t| parse_bound(t, &now).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+            .transpose()
+    };
+    let window = Window {
+        since: bound("--since", &args.since)?,
+        until: bound("--until", &args.until)?,
+    };
+    if let (Some(s), Some(u)) = (window.since, window.until) {
+        if s >= u {
+            anyhow::bail!("--since must be before --until");
+        }
+    }
+    Ok(window)
 }
 
 /// Prints a message on stderr, with control characters from paths or logs escaped so that

@@ -20,8 +20,13 @@ use crate::input::line_buffer::LineReader;
 use crate::input::{self, Content, Input, MmapPolicy, Opened};
 use crate::matcher::{Matcher, Scratch};
 use crate::report::counts::{Counts, Extent, DEFAULT_UNKNOWN_CAP};
-use crate::report::timestamp::{self, Granularity};
+use crate::report::timestamp::Granularity;
+use crate::report::window::Window;
 use crate::report::{HitRecord, Report};
+
+mod time;
+
+use time::{Clock, Edge, Timing};
 
 /// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap, no
 /// time buckets, one report over all inputs.
@@ -35,8 +40,11 @@ pub struct ScanConfig {
     pub block_size: usize,
     /// When files are memory-mapped.
     pub mmap: MmapPolicy,
-    /// When set, hits are counted per time bucket of this width (the time of their line).
+    /// When set, hits are counted per time bucket of this width (the time of their line, see
+    /// [`crate::report::window`] for lines without one).
     pub time: Option<Granularity>,
+    /// Only hits whose time falls in this window are counted. By default, all are.
+    pub window: Window,
     /// The year of syslog timestamps, which carry none.
     pub year: i16,
     /// Keep the counts of each input apart (for grouping by file).
@@ -57,6 +65,7 @@ impl Default for ScanConfig {
             block_size: 4 << 20,
             mmap: MmapPolicy::Auto,
             time: None,
+            window: Window::default(),
             year: 1970,
             per_input: false,
             unknown_cap: DEFAULT_UNKNOWN_CAP,
@@ -82,6 +91,8 @@ struct Slot {
     scratch: Scratch,
     counts: Counts,
     extent: Extent,
+    /// The edges of the blocks this slot scanned, with each block's place in the stream.
+    edges: Vec<(u64, Edge)>,
 }
 
 /// Runs scans with one matcher and one thread pool.
@@ -117,30 +128,53 @@ impl<'c> Scanner<'c> {
         Counts::new(self.catalog().entries().len()).with_unknown_cap(self.config.unknown_cap)
     }
 
-    /// Scans one chunk of whole lines into `counts`.
-    fn scan_chunk(&self, data: &[u8], scratch: &mut Scratch, counts: &mut Counts) -> Extent {
-        let time = self.config.time;
+    fn timing(&self) -> Timing {
+        Timing {
+            granularity: self.config.time,
+            window: self.config.window,
+            year: self.config.year,
+        }
+    }
+
+    /// Scans one chunk of whole lines into `counts`. When hits need a time, the hits the
+    /// chunk cannot date itself are left in the returned [`Edge`], to be dated in input order
+    /// by [`Timing::resolve`].
+    fn scan_chunk(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        counts: &mut Counts,
+    ) -> (Extent, Option<Edge>) {
+        let timing = self.timing();
+        let mut clock = timing.needed().then(Clock::default);
         let mut newlines = 0;
         // Lines are counted piece by piece, right after the piece is scanned, while it is
         // still in the core's cache: a second pass over a whole chunk would read it from memory.
         for range in chunk::newline_aligned(data, CACHED_PIECE) {
+            let base = range.start;
             let piece = &data[range];
-            self.matcher.find_lines(piece, scratch, |line| {
-                // Only lines with a hit need a time, which keeps its extraction off the hot path.
-                let bucket = time.and_then(|g| {
-                    timestamp::line_time(&piece[line.start..line.end], self.config.year)
-                        .map(|t| timestamp::bucket_start(t, g))
-                });
-                for hit in line.hits {
-                    counts.add_n(&hit.code, bucket, 1);
-                }
-            });
+            match &mut clock {
+                None => self.matcher.find_lines(piece, scratch, |line| {
+                    for hit in line.hits {
+                        counts.add_n(&hit.code, None, 1);
+                    }
+                }),
+                // Only lines with a hit need a time, which keeps its extraction off the hot
+                // path.
+                Some(clock) => self.matcher.find_lines(piece, scratch, |line| {
+                    let t = clock.line(data, base + line.start, base + line.end, timing.year);
+                    for hit in line.hits {
+                        clock.count(&timing, counts, &hit.code, t);
+                    }
+                }),
+            }
             newlines += bytecount::count(piece, b'\n') as u64;
         }
-        Extent {
+        let extent = Extent {
             bytes: data.len() as u64,
             newlines,
-        }
+        };
+        (extent, clock.map(|c| c.finish(data, timing.year)))
     }
 
     /// Scans in-memory content, in parallel over newline-aligned chunks.
@@ -162,30 +196,43 @@ impl<'c> Scanner<'c> {
         done: impl Fn(std::ops::Range<usize>) + Sync,
     ) -> (Counts, Extent) {
         let chunks = chunk::newline_aligned(data, self.config.chunk_size);
-        self.pool.install(|| {
+        type Acc = (Counts, Extent, Vec<(usize, Edge)>);
+        let (mut counts, extent, mut edges) = self.pool.install(|| {
             chunks
                 .into_par_iter()
+                .enumerate()
                 .fold(
-                    || (self.new_counts(), Extent::default(), Scratch::default()),
-                    |(mut counts, mut extent, mut scratch), range| {
-                        extent += self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                    || {
+                        let acc: Acc = (self.new_counts(), Extent::default(), Vec::new());
+                        (acc, Scratch::default())
+                    },
+                    |((mut counts, mut extent, mut edges), mut scratch), (i, range)| {
+                        let (e, edge) =
+                            self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                        extent += e;
+                        edges.extend(edge.map(|edge| (i, edge)));
                         if let Some(p) = &self.config.progress {
                             p.fetch_add(range.len() as u64, Ordering::Relaxed);
                         }
                         done(range);
-                        (counts, extent, scratch)
+                        ((counts, extent, edges), scratch)
                     },
                 )
-                .map(|(c, e, _)| (c, e))
+                .map(|(acc, _)| acc)
                 .reduce(
-                    || (self.new_counts(), Extent::default()),
-                    |(mut c1, mut e1), (c2, e2)| {
+                    || (self.new_counts(), Extent::default(), Vec::new()),
+                    |(mut c1, mut x1, mut e1), (c2, x2, e2)| {
                         c1.merge(c2);
-                        e1 += e2;
-                        (c1, e1)
+                        x1 += x2;
+                        e1.extend(e2);
+                        (c1, x1, e1)
                     },
                 )
-        })
+        });
+        edges.sort_unstable_by_key(|(i, _)| *i);
+        self.timing()
+            .resolve(&mut counts, edges.into_iter().map(|(_, e)| e));
+        (counts, extent)
     }
 
     /// Scans a stream in blocks, reading on this thread while the pool scans earlier blocks.
@@ -208,23 +255,30 @@ impl<'c> Scanner<'c> {
                 scratch: Scratch::default(),
                 counts: self.new_counts(),
                 extent: Extent::default(),
+                edges: Vec::new(),
             });
         }
         let mut lines = LineReader::new(reader, block);
         let mut failure = None;
+        let mut seq = 0u64;
         self.pool.in_place_scope(|scope| {
             while let Ok(mut slot) = free_rx.recv() {
                 match lines.next_into(&mut slot.block, false) {
                     Ok(true) => {
                         let free_tx = free_tx.clone();
+                        let at = seq;
+                        seq += 1;
                         scope.spawn(move |_| {
                             let Slot {
                                 block,
                                 scratch,
                                 counts,
                                 extent,
+                                edges,
                             } = &mut slot;
-                            *extent += self.scan_chunk(block, scratch, counts);
+                            let (e, edge) = self.scan_chunk(block, scratch, counts);
+                            *extent += e;
+                            edges.extend(edge.map(|edge| (at, edge)));
                             let _ = free_tx.send(slot);
                         });
                     }
@@ -243,10 +297,15 @@ impl<'c> Scanner<'c> {
         drop(free_tx);
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
+        let mut edges = Vec::new();
         for slot in free_rx.try_iter() {
             counts.merge(slot.counts);
             extent += slot.extent;
+            edges.extend(slot.edges);
         }
+        edges.sort_unstable_by_key(|(i, _)| *i);
+        self.timing()
+            .resolve(&mut counts, edges.into_iter().map(|(_, e)| e));
         (counts, extent, failure)
     }
 
@@ -353,13 +412,20 @@ impl<'c> Scanner<'c> {
         let mut scratch = Scratch::default();
         let mut lines = LineReader::new(reader, self.config.block_size);
         let mut buf = Vec::new();
-        loop {
+        let mut edges = Vec::new();
+        let failure = loop {
             match lines.next_into(&mut buf, false) {
-                Ok(true) => extent += self.scan_chunk(&buf, &mut scratch, &mut counts),
-                Ok(false) => return (counts, extent, None),
-                Err(e) => return (counts, extent, Some(read_failure(name, lines.offset(), &e))),
+                Ok(true) => {
+                    let (e, edge) = self.scan_chunk(&buf, &mut scratch, &mut counts);
+                    extent += e;
+                    edges.extend(edge);
+                }
+                Ok(false) => break None,
+                Err(e) => break Some(read_failure(name, lines.offset(), &e)),
             }
-        }
+        };
+        self.timing().resolve(&mut counts, edges);
+        (counts, extent, failure)
     }
 
     /// Finds the hits of in-memory content, in input order, in parallel batches of chunks.
@@ -481,6 +547,8 @@ impl Scanner<'_> {
         let mut scratch = Scratch::default();
         let mut failure = None;
         let mut last = None;
+        let timing = self.timing();
+        let mut carry = None;
         let mut deadline = Instant::now() + every;
         let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
             window.summary.hits = counts.total();
@@ -500,7 +568,11 @@ impl Scanner<'_> {
         loop {
             match rx.recv_deadline(deadline) {
                 Ok(Ok(data)) => {
-                    let e = self.scan_chunk(&data, &mut scratch, &mut counts);
+                    let (e, edge) = self.scan_chunk(&data, &mut scratch, &mut counts);
+                    // Blocks come in order: each one's leading hits are dated at once.
+                    if let Some(edge) = edge {
+                        carry = timing.resolve_one(&mut counts, edge, carry);
+                    }
                     window.summary.bytes += e.bytes;
                     window.summary.lines += e.newlines;
                     last = data.last().copied();
