@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use errscan::input::walk::{self, GlobFilter, WalkOptions};
 use errscan::input::{self, Opened};
 use errscan::output::catalog_list::{self, CatalogFormat};
-use errscan::output::{self, Format, RunInfo};
+use errscan::output::{self, html, Format, RunInfo};
 use errscan::report::grouping::{parse_group_by, DEFAULT_GROUP_BY};
 use errscan::report::window::{parse_bound, Window};
 use errscan::report::HitRecord;
@@ -179,6 +179,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
 
+    /// With `-f html`: an earlier JSON report (`-f json`) to compare with; the page marks new
+    /// codes, codes that rose or fell by a factor of 2 or more (and by at least 5 hits), and
+    /// codes gone, with both numbers. Example: `--baseline reports/2026-11-20.json`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     /// Count only hits whose line time is at or after TIME: RFC 3339 (`2026-11-21T03:00:00Z`),
     /// a date or wall-clock time in --tz (`2026-11-21`, `2026-11-21 03:00`), a duration before
     /// now (`24h`, `7d`), or `today` / `yesterday` (midnight in --tz). A line without a time of
@@ -251,6 +257,11 @@ pub struct MergeArgs {
     /// Write the merged report to FILE, atomically. Example: `-o all-hosts.json`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// With `-f html`: an earlier JSON report to compare with (as for `scan --baseline`).
+    /// Example: `--baseline merged/2026-11-20.json`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -318,19 +329,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut merged: Option<Grouped> = None;
+    let mut sources = Vec::new();
     for path in &args.reports {
         let shown = path.display().to_string();
-        let text = if path.as_os_str() == "-" {
-            let mut t = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).context("<stdin>")?;
-            t
-        } else {
-            std::fs::read_to_string(path).with_context(|| shown.clone())?
-        };
-        let doc: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
-        let report = Grouped::from_json(&doc)
-            .map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))?;
+        let report = read_report(path)?;
+        sources.push((shown.clone(), report.summary.clone()));
         match &mut merged {
             None => merged = Some(report),
             Some(m) => m.merge(report).with_context(|| shown.clone())?,
@@ -339,9 +342,6 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     let Some(mut merged) = merged else {
         anyhow::bail!("no report to merge");
     };
-    if let Some(n) = args.top {
-        merged.top(n);
-    }
     let format = args.format.unwrap_or(
         if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Table
@@ -349,11 +349,78 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             Format::Csv
         },
     );
+    let baseline = read_baseline(args.baseline.as_deref(), format)?;
+    if format == Format::Html {
+        for note in html::limitations(&merged) {
+            warn(&format!("html: {note}"));
+        }
+    } else if let Some(n) = args.top {
+        merged.top(n);
+    }
     let info = run_info(started);
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &merged, format, &info)
+        write_grouped(
+            out,
+            &merged,
+            format,
+            &info,
+            baseline.as_ref(),
+            sources,
+            args.top,
+        )
     })?;
     Ok(Outcome::Clean)
+}
+
+/// Reads a JSON report written by `scan -f json` or `merge -f json` (`-`: standard input).
+fn read_report(path: &Path) -> anyhow::Result<Grouped> {
+    let shown = path.display().to_string();
+    let text = if path.as_os_str() == "-" {
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).context("<stdin>")?;
+        t
+    } else {
+        std::fs::read_to_string(path).with_context(|| shown.clone())?
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
+    Grouped::from_json(&doc).map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))
+}
+
+/// Reads `--baseline`, which only the HTML report uses.
+fn read_baseline(path: Option<&Path>, format: Format) -> anyhow::Result<Option<Grouped>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    if format != Format::Html {
+        anyhow::bail!("--baseline is drawn in the HTML report only (-f html)");
+    }
+    read_report(path)
+        .map(Some)
+        .with_context(|| "--baseline".to_string())
+}
+
+/// Writes a grouped report; the HTML page also gets the baseline, the merged reports and
+/// `--top` (its codes table's length: the page's totals always cover every row).
+fn write_grouped(
+    out: &mut dyn Write,
+    report: &Grouped,
+    format: Format,
+    info: &RunInfo,
+    baseline: Option<&Grouped>,
+    sources: Vec<(String, errscan::Summary)>,
+    top: Option<usize>,
+) -> errscan::Result<()> {
+    if format != Format::Html {
+        return output::write_report(out, report, format, info);
+    }
+    let opts = html::HtmlOptions {
+        baseline,
+        sources,
+        top: top.unwrap_or(0),
+        generated_unix: info.finished_unix,
+    };
+    html::write(out, report, &opts)
 }
 
 fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
@@ -373,6 +440,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let group_by = match &args.group_by {
         Some(list) => parse_group_by(list)?,
+        None if args.format == Some(Format::Html) => html::HTML_GROUP_BY.to_vec(),
         None => DEFAULT_GROUP_BY.to_vec(),
     };
     if args.hits && !window.is_open() {
@@ -431,6 +499,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
             windows
         });
     }
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        },
+    );
+    // Read before the scan, so that a bad baseline fails fast.
+    let baseline = read_baseline(args.baseline.as_deref(), format)?;
     let started = Instant::now();
     let bar = progress_bar(&inputs, args.no_progress, progress_bytes);
     let mut report = scanner.scan_inputs(&inputs);
@@ -443,17 +520,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         warn(&e);
     }
     let mut grouped = Grouped::from_report(&cat, &report, &group_by);
-    if let Some(n) = args.top {
+    if format == Format::Html {
+        for note in html::limitations(&grouped) {
+            warn(&format!("html: {note}"));
+        }
+    } else if let Some(n) = args.top {
         grouped.top(n);
     }
     let info = run_info(started);
-    let format = args.format.unwrap_or(
-        if args.output.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Csv
-        },
-    );
     if grouped.rows_cut > 0 && format == Format::Csv {
         eprintln!(
             "errscan: --top {}: {} more rows not shown",
@@ -462,7 +536,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         );
     }
     write_output(args.output.as_deref(), |out| {
-        output::write_report(out, &grouped, format, &info)
+        write_grouped(
+            out,
+            &grouped,
+            format,
+            &info,
+            baseline.as_ref(),
+            Vec::new(),
+            args.top,
+        )
     })?;
     Ok(outcome(report.summary.errors.len()))
 }
