@@ -155,7 +155,8 @@ pub struct Change {
 pub struct Changes {
     /// Hits of the baseline.
     pub before_hits: u64,
-    /// The codes marked: new, risen, fallen or gone, most changed first within each kind.
+    /// The codes marked (vendor, code, name or else description, change): new, risen,
+    /// fallen or gone, most changed first within each kind.
     pub rows: Vec<(String, String, String, Change)>,
     /// Why no comparison could be made, if none.
     pub unavailable: Option<String>,
@@ -483,6 +484,15 @@ fn change(before: Option<u64>, now: u64) -> Option<Change> {
     Some(Change { kind, before, now })
 }
 
+/// What names a code in the changes table: its documented name, else its description.
+fn label(name: &str, description: &str) -> String {
+    if name.is_empty() {
+        description.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 /// The codes marked against the baseline: new, risen, fallen, and those seen in the
 /// baseline only (gone).
 fn changes(
@@ -503,7 +513,12 @@ fn changes(
         .iter()
         .filter_map(|r| {
             let c = r.change.clone()?;
-            Some((r.vendor.clone(), r.code.clone(), r.name.clone(), c))
+            Some((
+                r.vendor.clone(),
+                r.code.clone(),
+                label(&r.name, &r.description),
+                c,
+            ))
         })
         .collect();
     let seen: std::collections::HashSet<(&str, &str)> = now
@@ -522,7 +537,7 @@ fn changes(
             if let Some(n) = &row.notes {
                 names
                     .entry((row.key[v].clone(), row.key[c].clone()))
-                    .or_insert_with(|| n.name.clone());
+                    .or_insert_with(|| label(&n.name, &n.description));
             }
         }
     }

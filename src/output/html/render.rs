@@ -33,8 +33,9 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.code,td.file{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
-td.code{min-width:10em}
+td.code,td.file{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+td.file{overflow-wrap:anywhere}
+td.code{min-width:9em}
 .desc{color:var(--muted);font-size:12px;margin-top:2px}
 .cat{display:inline-block;white-space:nowrap}
 .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
@@ -62,6 +63,7 @@ footer{color:var(--muted);font-size:12px;margin-top:30px;border-top:1px solid va
  .card .v{font-size:18px}
  th,td{padding:4px 5px}
  td.spark,th.spark{display:none}
+ svg.chart{min-width:600px}
 }
 @media print{
  @page{margin:12mm}
@@ -72,6 +74,11 @@ footer{color:var(--muted);font-size:12px;margin-top:30px;border-top:1px solid va
  tr,.card,svg,.errors,.notes{break-inside:avoid}
  thead{display:table-header-group}
  .two{grid-template-columns:1fr 1fr}
+ table{font-size:8.5pt}
+ th,td{padding:3px 4px}
+ td.code{min-width:0}
+ td.spark,th.spark{display:none}
+ .card .v{font-size:14pt}
 }
 "#;
 
@@ -220,12 +227,12 @@ fn changes(c: &super::model::Changes) -> Markup {
                     p { "No code changed that much." }
                 } @else {
                     div.scroll { table {
-                        thead { tr { th { "Change" } th { "Vendor" } th { "Code" } th { "Name" } th.n { "Before" } th.n { "Now" } } }
+                        thead { tr { th { "Change" } th { "Vendor" } th { "Code" } th { "Name or description" } th.n { "Before" } th.n { "Now" } } }
                         tbody {
                             @for (vendor, code, name, ch) in c.rows.iter().take(CHANGES_SHOWN) {
                                 tr {
                                     td { (change_badge(ch)) }
-                                    td { (vendor) } td.code { (breakable(code)) } td { (name) }
+                                    td { (vendor) } td.code { (breakable(code)) } td { (shorten(name, 100)) }
                                     td.n { (group(ch.before)) } td.n { (group(ch.now)) }
                                 }
                             }
@@ -247,7 +254,7 @@ fn timeline(p: &Page) -> Markup {
     html! {
         section #timeline {
             h2 { "Hits per " (t.granularity) " (UTC), by category" }
-            (svg::timeline(t))
+            div.scroll { (svg::timeline(t)) }
             ul.legend {
                 @for (category, values) in &t.series {
                     li { span.sw style=(format!("background:{}", svg::colour(category))) {} (category) " " (group(values.iter().sum())) }
@@ -335,6 +342,14 @@ fn code_table(rows: &[CodeRow], trends: bool) -> Markup {
 fn breakable(code: &str) -> Markup {
     let parts: Vec<&str> = code.split_inclusive(['.', '_']).collect();
     html! { @for (i, part) in parts.iter().enumerate() { @if i > 0 { wbr; } (part) } }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+    }
 }
 
 /// Trends need at least two buckets to draw a line.
