@@ -184,3 +184,65 @@ fn streamed_blocks_carry_the_time_across_boundaries() {
         assert_eq!(report.summary.hits, want, "{mmap:?} {block}");
     }
 }
+
+/// `--hits` keeps the same hits as the counts, for a mapped file and for a pipe, and
+/// `--since`/`--until` split them exactly.
+#[test]
+fn hits_listing_keeps_the_hits_the_counts_keep() {
+    use assert_cmd::cargo::CommandCargoExt;
+    use std::process::{Command, Stdio};
+
+    let mut lines = Vec::new();
+    for i in 0..300 {
+        lines.push(Line {
+            time: (i % 5 == 3).then_some(BASE + i * 90),
+            hit: i % 4 != 2,
+        });
+    }
+    let data = render(&lines);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, &data).unwrap();
+    let t = jiff::Timestamp::from_second(BASE + 150 * 90)
+        .unwrap()
+        .to_string();
+    let run = |args: &[&str], stdin: bool| -> String {
+        let mut cmd = Command::cargo_bin("errscan").unwrap();
+        cmd.arg("scan").args(args).arg("--chunk-size").arg("100");
+        if stdin {
+            cmd.stdin(Stdio::from(std::fs::File::open(&path).unwrap()));
+            cmd.arg("-");
+        } else {
+            cmd.arg(&path);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let count = |args: &[&str]| -> u64 {
+        let mut a = vec!["-f", "json"];
+        a.extend(args);
+        let doc: serde_json::Value = serde_json::from_str(&run(&a, false)).unwrap();
+        doc["summary"]["hits"].as_u64().unwrap()
+    };
+    let listed = |args: &[&str], stdin: bool| -> u64 {
+        let mut a = vec!["--hits"];
+        a.extend(args);
+        run(&a, stdin).lines().count() as u64
+    };
+    let all = count(&[]);
+    let since = count(&["--since", &t]);
+    let until = count(&["--until", &t]);
+    let undated = oracle(&lines).iter().filter(|t| t.is_none()).count() as u64;
+    assert_eq!(since + until + undated, all);
+    assert!(since > 0 && until > 0 && undated > 0);
+    for stdin in [false, true] {
+        assert_eq!(listed(&["--since", &t], stdin), since, "stdin: {stdin}");
+        assert_eq!(listed(&["--until", &t], stdin), until, "stdin: {stdin}");
+        assert_eq!(listed(&[], stdin), all, "stdin: {stdin}");
+    }
+}

@@ -144,10 +144,11 @@ pub struct ScanArgs {
     pub chunk_size: usize,
 
     /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
-    /// file, and one time bucket of minute, hour or day (from the time at the start of each
-    /// line; `unknown` when it cannot be read). `code` implies `vendor`; the code's name,
-    /// category, HTTP status and description are printed when `code` is a key. Default:
-    /// vendor,code. Example: `-g vendor,code,hour` (a time series per code).
+    /// file, and one time bucket of minute, hour or day (UTC; the time of each hit's line, or
+    /// of the dated line before it in the same input; `unknown` for hits before any dated
+    /// line). `code` implies `vendor`; the code's name, category, HTTP status and description
+    /// are printed when `code` is a key. Default: vendor,code (vendor,code,file,hour with
+    /// `-f html`). Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
 
@@ -185,12 +186,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Count only hits whose line time is at or after TIME: RFC 3339 (`2026-11-21T03:00:00Z`),
-    /// a date or wall-clock time in --tz (`2026-11-21`, `2026-11-21 03:00`), a duration before
-    /// now (`24h`, `7d`), or `today` / `yesterday` (midnight in --tz). A line without a time of
-    /// its own (a stack trace) has the time of the dated line before it in the same input;
-    /// hits before any dated line are undated and outside every window. Example:
-    /// `--since yesterday --until today`.
+    /// Count (with --hits, list) only hits whose line time is at or after TIME: RFC 3339
+    /// (`2026-11-21T03:00:00Z`), a date or wall-clock time in --tz (`2026-11-21`,
+    /// `2026-11-21 03:00`), a duration before now (`24h`, `7d`), or `today` / `yesterday`
+    /// (midnight in --tz). A line without a time of its own (a stack trace) has the time of the
+    /// dated line before it in the same input; hits before any dated line are undated and
+    /// outside every window. Example: `--since yesterday --until today`.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
@@ -443,9 +444,6 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         None if args.format == Some(Format::Html) => html::HTML_GROUP_BY.to_vec(),
         None => DEFAULT_GROUP_BY.to_vec(),
     };
-    if args.hits && !window.is_open() {
-        anyhow::bail!("--since and --until select hits for counts; they do not apply to --hits");
-    }
     let progress_bytes = Arc::new(AtomicU64::new(0));
     let config = ScanConfig {
         window,

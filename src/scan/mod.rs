@@ -438,15 +438,17 @@ impl<'c> Scanner<'c> {
         let batch = self.pool.current_num_threads() * 4;
         let mut line_base = 0u64;
         let mut extent = Extent::default();
+        let mut carry = None;
         for group in chunks.chunks(batch.max(1)) {
-            let results: Vec<(Vec<HitRecord>, u64)> = self.pool.install(|| {
+            let results: Vec<ChunkHits> = self.pool.install(|| {
                 group
                     .par_iter()
                     .map(|r| self.chunk_hits(&data[r.clone()], r.start))
                     .collect()
             });
-            for (range, (hits, newlines)) in group.iter().zip(results) {
-                extent += emit_in_place(hits, line_base, 0, range.len(), newlines, emit)?;
+            for (range, hits) in group.iter().zip(results) {
+                let newlines = hits.newlines;
+                extent += self.emit_in_place(hits, line_base, 0, range.len(), &mut carry, emit)?;
                 line_base += newlines;
             }
         }
@@ -454,25 +456,71 @@ impl<'c> Scanner<'c> {
     }
 
     /// The hits of one chunk, with line numbers relative to the chunk (1-based) and offsets
-    /// relative to the input (`base` is the chunk's offset).
-    fn chunk_hits(&self, data: &[u8], base: usize) -> (Vec<HitRecord>, u64) {
-        let mut out = Vec::new();
+    /// relative to the input (`base` is the chunk's offset); with a time window, each hit's
+    /// time as far as the chunk alone tells it.
+    fn chunk_hits(&self, data: &[u8], base: usize) -> ChunkHits {
+        let mut out = ChunkHits::default();
         let mut scratch = Scratch::default();
-        let (mut counted_to, mut newlines) = (0usize, 0u64);
+        let year = self.config.year;
+        let mut clock = (!self.config.window.is_open()).then(Clock::default);
+        let mut counted_to = 0usize;
+        let mut newlines = 0u64;
         self.matcher.find_lines(data, &mut scratch, |line| {
             newlines += bytecount::count(&data[counted_to..line.start], b'\n') as u64;
             counted_to = line.start;
+            let time = clock
+                .as_mut()
+                .and_then(|c| c.line(data, line.start, line.end, year));
             for h in line.hits {
-                out.push(HitRecord {
+                out.hits.push(HitRecord {
                     line: newlines + 1,
                     offset: (base + h.offset) as u64,
                     code: h.code.clone(),
                     matched: data[h.matched.clone()].to_vec(),
                 });
+                if clock.is_some() {
+                    out.times.push(time);
+                }
             }
         });
         newlines += bytecount::count(&data[counted_to..], b'\n') as u64;
-        (out, newlines)
+        out.newlines = newlines;
+        out.last = clock.and_then(|c| c.finish(data, year).last());
+        out
+    }
+
+    /// Emits the hits of one chunk, placed in their input (line numbers and offsets), keeping
+    /// only those in the time window: a hit the chunk could not date takes `carry`, the time
+    /// of the last dated line before the chunk. Returns the chunk's extent.
+    fn emit_in_place(
+        &self,
+        chunk: ChunkHits,
+        line_base: u64,
+        offset_base: u64,
+        bytes: usize,
+        carry: &mut Option<i64>,
+        emit: &mut dyn FnMut(HitRecord) -> Result<()>,
+    ) -> Result<Extent> {
+        let window = self.config.window;
+        let timed = !window.is_open();
+        for (i, mut h) in chunk.hits.into_iter().enumerate() {
+            if timed {
+                let time = chunk.times.get(i).copied().flatten().or(*carry);
+                if !window.keeps(time) {
+                    continue;
+                }
+            }
+            h.line += line_base;
+            h.offset += offset_base;
+            emit(h)?;
+        }
+        if timed {
+            *carry = chunk.last.or(*carry);
+        }
+        Ok(Extent {
+            bytes: bytes as u64,
+            newlines: chunk.newlines,
+        })
     }
 
     /// Finds the hits of a stream as soon as each line is complete, so that a live pipe
@@ -487,12 +535,15 @@ impl<'c> Scanner<'c> {
         let mut buf = Vec::new();
         let mut line_base = 0u64;
         let mut extent = Extent::default();
+        let mut carry = None;
         loop {
             let offset = lines.offset();
             match lines.next_into(&mut buf, true) {
                 Ok(true) => {
-                    let (hits, newlines) = self.chunk_hits(&buf, 0);
-                    extent += emit_in_place(hits, line_base, offset, buf.len(), newlines, emit)?;
+                    let hits = self.chunk_hits(&buf, 0);
+                    let newlines = hits.newlines;
+                    extent +=
+                        self.emit_in_place(hits, line_base, offset, buf.len(), &mut carry, emit)?;
                     line_base += newlines;
                 }
                 Ok(false) => return Ok((extent, None)),
@@ -596,25 +647,15 @@ impl Scanner<'_> {
     }
 }
 
-/// Emits the hits of one chunk, moved from chunk-relative to input-relative line numbers and
-/// offsets; returns the chunk's extent.
-fn emit_in_place(
+/// The hits of one chunk for `--hits`, before they are placed in their input.
+#[derive(Default)]
+struct ChunkHits {
     hits: Vec<HitRecord>,
-    line_base: u64,
-    offset_base: u64,
-    bytes: usize,
+    /// With a time window: each hit's time, `None` when the chunk had no dated line before it.
+    times: Vec<Option<i64>>,
     newlines: u64,
-    emit: &mut dyn FnMut(HitRecord) -> Result<()>,
-) -> Result<Extent> {
-    for mut h in hits {
-        h.line += line_base;
-        h.offset += offset_base;
-        emit(h)?;
-    }
-    Ok(Extent {
-        bytes: bytes as u64,
-        newlines,
-    })
+    /// The time of the chunk's last dated line.
+    last: Option<i64>,
 }
 
 /// The error for a stream that failed after `offset` good bytes.

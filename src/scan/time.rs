@@ -80,6 +80,13 @@ pub(crate) struct Edge {
     last: Option<i64>,
 }
 
+impl Edge {
+    /// The time of the chunk's last dated line.
+    pub(crate) fn last(&self) -> Option<i64> {
+        self.last
+    }
+}
+
 /// Dates the hit lines of one chunk in order.
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
