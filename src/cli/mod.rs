@@ -158,7 +158,8 @@ pub struct ScanArgs {
     pub year: Option<i16>,
 
     /// Keep only the N largest rows; how many were cut is said in the table's totals line,
-    /// in JSON `summary.rows_cut`, or on stderr for CSV. Example: `--top 20`.
+    /// in JSON `summary.rows_cut`, or on stderr for CSV. With `-f html`, the rows of each of
+    /// the page's tables (50 by default; its totals still cover every row). Example: `--top 20`.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
@@ -251,7 +252,8 @@ pub struct MergeArgs {
     #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
-    /// Keep only the N largest rows. Example: `--top 20`.
+    /// Keep only the N largest rows (with `-f html`, of each of the page's tables). Example:
+    /// `--top 20`.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
