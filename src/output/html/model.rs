@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::catalog::Category;
 use crate::report::counts::Summary;
 use crate::report::grouping::{GroupKey, Grouped, UNKNOWN_TIME};
-use crate::report::timestamp::{bucket_start, Granularity};
+use crate::report::timestamp::Granularity;
 use crate::report::UNKNOWN_CATEGORY;
 
 /// A code is marked as risen (fallen) against the baseline when its count is at least this
@@ -122,7 +122,8 @@ pub struct CodeRow {
 /// The hits over time.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timeline {
-    /// The bucket width drawn: `minute`, `hour` or `day`.
+    /// The bucket width drawn: `minute`, `hour`, `day`, or `N days` for spans of more than
+    /// 120 days.
     pub granularity: String,
     /// Each bucket's start, in seconds since the Unix epoch.
     pub starts: Vec<i64>,
@@ -290,28 +291,39 @@ pub fn page(report: &Grouped, opts: &HtmlOptions<'_>) -> Page {
             None => undated += row.count,
         }
     }
-    // The bucket drawn: the report's, or a coarser one when the span needs too many bars.
-    let drawn = match (time, span) {
+    // The bucket drawn, (width in seconds, name, first start, last start): the report's, or
+    // a coarser one when the span needs too many bars; past 120 days, several days a bar.
+    let drawn: Option<(i64, String, i64, i64)> = match (time, span) {
         (Some((_, g)), Some((lo, hi))) => {
+            let floor = |t: i64, w: i64| t.div_euclid(w) * w;
+            let bars = |w: i64| (floor(hi, w) - floor(lo, w)) / w + 1;
             let choices = [Granularity::Minute, Granularity::Hour, Granularity::Day];
-            let usable = choices.iter().copied().filter(|c| width(*c) >= width(g));
-            let mut pick = Granularity::Day;
-            for c in usable {
-                let bars = (bucket_start(hi, c) - bucket_start(lo, c)) / width(c) + 1;
-                if bars <= MAX_BARS {
-                    pick = c;
-                    break;
+            let pick = choices
+                .iter()
+                .copied()
+                .filter(|c| width(*c) >= width(g))
+                .find(|c| bars(width(*c)) <= MAX_BARS);
+            let (w, name) = match pick {
+                Some(c) => (width(c), granularity_name(c).to_string()),
+                None => {
+                    // One bar less than the most, for the bars that alignment may add at the ends.
+                    let days = ((bars(86_400) + MAX_BARS - 2) / (MAX_BARS - 1)).max(1);
+                    (days * 86_400, format!("{days} days"))
                 }
-            }
-            Some((pick, bucket_start(lo, pick), bucket_start(hi, pick)))
+            };
+            Some((w, name, floor(lo, w), floor(hi, w)))
         }
         _ => None,
     };
     let bar_of = |t: i64| -> usize {
-        let (g, lo, _) = drawn.unwrap_or((Granularity::Day, 0, 0));
-        ((bucket_start(t, g) - lo) / width(g)) as usize
+        let (w, _, lo, _) = drawn
+            .as_ref()
+            .map_or((1, "", 0, 0), |d| (d.0, "", d.2, d.3));
+        ((t.div_euclid(w) * w - lo) / w) as usize
     };
-    let nbars = drawn.map_or(0, |(g, lo, hi)| ((hi - lo) / width(g) + 1) as usize);
+    let nbars = drawn
+        .as_ref()
+        .map_or(0, |(w, _, lo, hi)| ((hi - lo) / w + 1) as usize);
 
     let mut by_category: HashMap<String, u64> = HashMap::new();
     let mut by_vendor: HashMap<String, u64> = HashMap::new();
@@ -416,9 +428,9 @@ pub fn page(report: &Grouped, opts: &HtmlOptions<'_>) -> Page {
             Some((stamp(lo), stamp(end)))
         }),
         undated: time.map(|_| undated),
-        timeline: drawn.map(|(g, lo, _)| Timeline {
-            granularity: granularity_name(g).to_string(),
-            starts: (0..nbars as i64).map(|i| lo + i * width(g)).collect(),
+        timeline: drawn.map(|(w, name, lo, _)| Timeline {
+            granularity: name,
+            starts: (0..nbars as i64).map(|i| lo + i * w).collect(),
             series: sorted_series,
         }),
         categories: totals(by_category, hits),
@@ -580,6 +592,63 @@ fn changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::grouping::{Notes, Row};
+
+    fn report(rows: &[(&str, &str, u64)]) -> Grouped {
+        Grouped {
+            group_by: vec![
+                GroupKey::Vendor,
+                GroupKey::Code,
+                GroupKey::Time(Granularity::Hour),
+            ],
+            summary: Summary {
+                hits: rows.iter().map(|r| r.2).sum(),
+                ..Summary::default()
+            },
+            rows: rows
+                .iter()
+                .map(|(code, hour, count)| Row {
+                    key: vec!["okta".into(), code.to_string(), hour.to_string()],
+                    notes: Some(Notes {
+                        category: "token".into(),
+                        ..Notes::default()
+                    }),
+                    count: *count,
+                })
+                .collect(),
+            rows_cut: 0,
+        }
+    }
+
+    #[test]
+    fn buckets_coarsen_to_fit_the_chart() {
+        let day = report(&[
+            ("E1", "2026-11-21T00:00:00Z", 1),
+            ("E1", "2026-11-21T23:00:00Z", 2),
+            ("E2", UNKNOWN_TIME, 4),
+        ]);
+        let p = page(&day, &HtmlOptions::default());
+        let t = p.timeline.unwrap();
+        assert_eq!((t.granularity.as_str(), t.starts.len()), ("hour", 24));
+        assert_eq!(p.undated, Some(4));
+        assert_eq!(p.codes[0].trend.iter().sum::<u64>(), 0, "E2 is undated");
+        assert_eq!(p.codes[1].trend.iter().sum::<u64>(), 3);
+        let week = report(&[
+            ("E1", "2026-11-21T00:00:00Z", 1),
+            ("E1", "2026-11-28T05:00:00Z", 2),
+        ]);
+        let t = page(&week, &HtmlOptions::default()).timeline.unwrap();
+        assert_eq!((t.granularity.as_str(), t.starts.len()), ("day", 8));
+        // Ten thousand years: a few hundred bars at most, never one per day.
+        let ages = report(&[
+            ("E1", "0001-01-01T00:00:00Z", 1),
+            ("E1", "9999-01-01T00:00:00Z", 2),
+        ]);
+        let t = page(&ages, &HtmlOptions::default()).timeline.unwrap();
+        assert!(t.starts.len() <= MAX_BARS as usize, "{}", t.starts.len());
+        assert!(t.granularity.ends_with(" days"), "{}", t.granularity);
+        assert_eq!(t.series[0].1.iter().sum::<u64>(), 3);
+    }
 
     #[test]
     fn changes_need_the_factor_and_the_minimum() {

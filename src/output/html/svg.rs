@@ -51,7 +51,7 @@ fn label(start: i64, granularity: &str, full: bool) -> String {
     };
     let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
     match granularity {
-        "day" => format!("{}", dt.date()),
+        g if g == "day" || g.ends_with("days") => format!("{}", dt.date()),
         "minute" if !full => format!("{:02}:{:02}", dt.hour(), dt.minute()),
         _ => format!(
             "{:02}-{:02} {:02}:{:02}",
