@@ -19,8 +19,9 @@ use errscan::input::walk::{self, GlobFilter, WalkOptions};
 use errscan::input::{self, Opened};
 use errscan::output::catalog_list::{self, CatalogFormat};
 use errscan::output::file::OutputFile;
-use errscan::output::{self, Format, RunInfo};
+use errscan::output::{self, html, Format, RunInfo};
 use errscan::report::grouping::{parse_group_by, DEFAULT_GROUP_BY};
+use errscan::report::window::{parse_bound, Window};
 use errscan::report::HitRecord;
 use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
 use errscan::{GroupKey, Grouped};
@@ -57,7 +58,7 @@ pub enum Command {
     /// not be read (it is named on stderr and in summary.errors; the others are still scanned)
     /// or on a usage or pattern-file error.
     #[command(verbatim_doc_comment)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the catalog: every known code with its description and category.
     ///
     /// Examples:
@@ -187,13 +188,14 @@ pub struct ScanArgs {
     pub chunk_size: usize,
 
     /// Group counts by these keys (comma-separated): vendor, code, category, vendor_category,
-    /// file, and one time bucket of minute, hour or day (from the time at the start of each
-    /// line, or in its top-level JSON `timestamp`, `time`, `@timestamp` or `published` field,
-    /// never a nested object's; `unknown` when it cannot be read). `code` implies `vendor`;
-    /// the code's name, category, HTTP status and description are printed when `code` is a
-    /// key. In file names, each byte that is not UTF-8 is written `\xNN`, so that such
-    /// files do not share a row. Default: vendor,code.
-    /// Example: `-g vendor,code,hour` (a time series per code).
+    /// file, and one time bucket of minute, hour or day (UTC; the time of each hit's line, or
+    /// of the dated line before it in the same input; `unknown` for hits before any dated
+    /// line). A line's time is read at its start, or in its top-level JSON `timestamp`,
+    /// `time`, `@timestamp` or `published` field, never a nested object's. `code` implies
+    /// `vendor`; the code's name, category, HTTP status and description are printed when
+    /// `code` is a key. In file names, each byte that is not UTF-8 is written `\xNN`, so that
+    /// such files do not share a row. Default: vendor,code (vendor,code,file,hour with
+    /// `-f html`). Example: `-g vendor,code,hour` (a time series per code).
     #[arg(short = 'g', long, value_name = "KEYS")]
     pub group_by: Option<String>,
 
@@ -205,7 +207,8 @@ pub struct ScanArgs {
     pub year: Option<i16>,
 
     /// Keep only the N largest rows; how many were cut is said in the table's totals line,
-    /// in JSON `summary.rows_cut`, or on stderr for CSV. Example: `--top 20`.
+    /// in JSON `summary.rows_cut`, or on stderr for CSV. With `-f html`, the rows of each of
+    /// the page's tables (50 by default; its totals still cover every row). Example: `--top 20`.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
@@ -241,6 +244,31 @@ pub struct ScanArgs {
     /// a second signal exits at once. Example: `tail -F app.log | errscan scan --every 30s`.
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
+
+    /// With `-f html`: an earlier JSON report (`-f json`) to compare with; the page marks new
+    /// codes, codes that rose or fell by a factor of 2 or more (and by at least 5 hits), and
+    /// codes gone, with both numbers. Example: `--baseline reports/2026-11-20.json`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Count (with --hits, list) only hits whose line time is at or after TIME: RFC 3339
+    /// (`2026-11-21T03:00:00Z`), a date or wall-clock time in --tz (`2026-11-21`,
+    /// `2026-11-21 03:00`), a duration before now (`24h`, `7d`), or `today` / `yesterday`
+    /// (midnight in --tz). A line without a time of its own (a stack trace) has the time of the
+    /// dated line before it in the same input; hits before any dated line are undated and
+    /// outside every window. Example: `--since yesterday --until today`.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Count only hits whose line time is before TIME (same forms as --since), so that
+    /// `--until T` and `--since T` split the dated hits exactly. Example: `--until 2h`.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Time zone of `today`, `yesterday`, dates and times without an offset in --since and
+    /// --until (an IANA name). Default: UTC. Example: `--tz Europe/Berlin`.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 
     /// Distinct unknown codes kept before the rest are counted in one `(other)` row per
     /// vendor, so that text injected into logs cannot blow up memory or the report. The codes
@@ -300,7 +328,8 @@ pub struct MergeArgs {
     #[arg(short = 'f', long, value_parser = format_parser())]
     pub format: Option<Format>,
 
-    /// Keep only the N largest rows. Example: `--top 20`.
+    /// Keep only the N largest rows (with `-f html`, of each of the page's tables). Example:
+    /// `--top 20`.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
@@ -308,6 +337,11 @@ pub struct MergeArgs {
     /// replaced atomically, a FIFO or device written into). Example: `-o all-hosts.json`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// With `-f html`: an earlier JSON report to compare with (as for `scan --baseline`).
+    /// Example: `--baseline merged/2026-11-20.json`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -383,7 +417,7 @@ pub fn parse() -> Cli {
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Catalog(args) => catalog(args),
         Command::Explain(args) => explain::run(args),
         Command::Merge(args) => merge(args),
@@ -394,25 +428,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut merged: Option<Grouped> = None;
+    let mut sources = Vec::new();
     for path in &args.reports {
         let shown = path.display().to_string();
-        let text = if path.as_os_str() == "-" {
-            let mut t = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).context("<stdin>")?;
-            t
-        } else {
-            std::fs::read_to_string(path).with_context(|| shown.clone())?
-        };
-        let doc: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
-        let report = Grouped::from_json(&doc)
-            .map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))?;
+        let report = read_report(path)?;
         if report.rows_cut > 0 {
             anyhow::bail!(
                 "{shown}: {}",
                 errscan::report::grouping::cut_report(report.rows_cut)
             );
         }
+        sources.push((shown.clone(), report.summary.clone()));
         match &mut merged {
             None => merged = Some(report),
             Some(m) => m.merge(report).with_context(|| shown.clone())?,
@@ -421,9 +447,6 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     let Some(mut merged) = merged else {
         anyhow::bail!("no report to merge");
     };
-    if let Some(n) = args.top {
-        merged.top(n);
-    }
     let format = args.format.unwrap_or(
         if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Table
@@ -431,13 +454,80 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             Format::Csv
         },
     );
+    let baseline = read_baseline(args.baseline.as_deref(), format)?;
+    if format == Format::Html {
+        for note in html::limitations(&merged) {
+            warn(&format!("html: {note}"));
+        }
+    } else if let Some(n) = args.top {
+        merged.top(n);
+    }
     let info = run_info(started);
     write_output(args.output.as_deref(), |out| {
         on_terminal(out, args.output.is_none(), |out| {
-            output::write_report(out, &merged, format, &info)
+            write_grouped(
+                out,
+                &merged,
+                format,
+                &info,
+                baseline.as_ref(),
+                sources,
+                args.top,
+            )
         })
     })?;
     Ok(Outcome::Clean)
+}
+
+/// Reads a JSON report written by `scan -f json` or `merge -f json` (`-`: standard input).
+fn read_report(path: &Path) -> anyhow::Result<Grouped> {
+    let shown = path.display().to_string();
+    let text = if path.as_os_str() == "-" {
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).context("<stdin>")?;
+        t
+    } else {
+        std::fs::read_to_string(path).with_context(|| shown.clone())?
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
+    Grouped::from_json(&doc).map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))
+}
+
+/// Reads `--baseline`, which only the HTML report uses.
+fn read_baseline(path: Option<&Path>, format: Format) -> anyhow::Result<Option<Grouped>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    if format != Format::Html {
+        anyhow::bail!("--baseline is drawn in the HTML report only (-f html)");
+    }
+    read_report(path)
+        .map(Some)
+        .with_context(|| "--baseline".to_string())
+}
+
+/// Writes a grouped report; the HTML page also gets the baseline, the merged reports and
+/// `--top` (its codes table's length: the page's totals always cover every row).
+fn write_grouped(
+    out: &mut dyn Write,
+    report: &Grouped,
+    format: Format,
+    info: &RunInfo,
+    baseline: Option<&Grouped>,
+    sources: Vec<(String, errscan::Summary)>,
+    top: Option<usize>,
+) -> errscan::Result<()> {
+    if format != Format::Html {
+        return output::write_report(out, report, format, info);
+    }
+    let opts = html::HtmlOptions {
+        baseline,
+        sources,
+        top: top.unwrap_or(0),
+        generated_unix: info.finished_unix,
+    };
+    html::write(out, report, &opts)
 }
 
 fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
@@ -452,14 +542,17 @@ fn catalog(args: CatalogArgs) -> anyhow::Result<Outcome> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
+    let window = parse_window(&args)?;
     let cat = load_catalog(&args.patterns)?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let group_by = match &args.group_by {
         Some(list) => parse_group_by(list)?,
+        None if args.format == Some(Format::Html) => html::HTML_GROUP_BY.to_vec(),
         None => DEFAULT_GROUP_BY.to_vec(),
     };
     let progress_bytes = Arc::new(AtomicU64::new(0));
     let config = ScanConfig {
+        window,
         threads: usize::from(args.threads),
         chunk_size: args.chunk_size.max(1),
         mmap: config_mmap(args.mmap),
@@ -531,6 +624,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
             windows
         });
     }
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        },
+    );
+    // Read before the scan, so that a bad baseline fails fast.
+    let baseline = read_baseline(args.baseline.as_deref(), format)?;
     let started = Instant::now();
     let bar = progress_bar(&inputs, args.no_progress, progress_bytes);
     let mut report = scanner.scan_inputs(&inputs);
@@ -543,17 +645,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
         warn(&e);
     }
     let mut grouped = Grouped::from_report(&cat, &report, &group_by);
-    if let Some(n) = args.top {
+    if format == Format::Html {
+        for note in html::limitations(&grouped) {
+            warn(&format!("html: {note}"));
+        }
+    } else if let Some(n) = args.top {
         grouped.top(n);
     }
     let info = run_info(started);
-    let format = args.format.unwrap_or(
-        if args.output.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Csv
-        },
-    );
     if grouped.rows_cut > 0 && format == Format::Csv {
         eprintln!(
             "errscan: --top {}: {} more rows not shown",
@@ -563,7 +662,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     }
     write_output(args.output.as_deref(), |out| {
         on_terminal(out, args.output.is_none(), |out| {
-            output::write_report(out, &grouped, format, &info)
+            write_grouped(
+                out,
+                &grouped,
+                format,
+                &info,
+                baseline.as_ref(),
+                Vec::new(),
+                args.top,
+            )
         })
     })?;
     Ok(outcome(report.summary.errors.len()))
@@ -577,6 +684,31 @@ fn usage_error(message: &str) -> ! {
     command
         .error(clap::error::ErrorKind::ArgumentConflict, message)
         .exit()
+}
+
+/// The window of `--since`/`--until`, read in `--tz` (UTC by default).
+fn parse_window(args: &ScanArgs) -> anyhow::Result<Window> {
+    let tz = match &args.tz {
+        None => jiff::tz::TimeZone::UTC,
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|e| anyhow::anyhow!("--tz {name:?}: not a time zone ({e})"))?,
+    };
+    let now = jiff::Zoned::now().with_time_zone(tz);
+    let bound = |flag: &str, text: &Option<String>| -> anyhow::Result<Option<i64>> {
+        text.as_deref()
+            .map(|t| parse_bound(t, &now).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+            .transpose()
+    };
+    let window = Window {
+        since: bound("--since", &args.since)?,
+        until: bound("--until", &args.until)?,
+    };
+    if let (Some(s), Some(u)) = (window.since, window.until) {
+        if s >= u {
+            anyhow::bail!("--since must be before --until");
+        }
+    }
+    Ok(window)
 }
 
 /// Prints a message on stderr, with control characters from paths or logs escaped so that

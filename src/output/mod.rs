@@ -5,6 +5,7 @@ pub mod catalog_list;
 pub mod csv;
 pub mod explain;
 pub mod file;
+pub mod html;
 pub mod json;
 pub mod prometheus;
 pub mod table;
@@ -33,16 +34,19 @@ pub enum Format {
     Ndjson,
     /// Prometheus text exposition format, for the node_exporter textfile collector.
     Prom,
+    /// One self-contained HTML page with charts, for people (see [`html`]).
+    Html,
 }
 
 impl Format {
     /// Every format, in the order they are listed to users.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Table,
         Format::Csv,
         Format::Json,
         Format::Ndjson,
         Format::Prom,
+        Format::Html,
     ];
 
     /// The format's name as users type it.
@@ -53,6 +57,7 @@ impl Format {
             Format::Json => "json",
             Format::Ndjson => "ndjson",
             Format::Prom => "prom",
+            Format::Html => "html",
         }
     }
 
@@ -64,6 +69,7 @@ impl Format {
             Format::Json => "one JSON document, which `merge` reads back",
             Format::Ndjson => "one JSON object per row (per hit when hits are listed)",
             Format::Prom => "Prometheus text format, for node_exporter's textfile collector",
+            Format::Html => "one self-contained page with charts, for a nightly report",
         }
     }
 }
@@ -165,6 +171,14 @@ pub fn write_report(
         Format::Ndjson => json::write_rows(out, report),
         Format::Table => table::write_grouped(out, report, info.width),
         Format::Prom => prometheus::write(out, report, info),
+        Format::Html => html::write(
+            out,
+            report,
+            &html::HtmlOptions {
+                generated_unix: info.finished_unix,
+                ..html::HtmlOptions::default()
+            },
+        ),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod annotation;
 pub mod counts;
 pub mod grouping;
 pub mod timestamp;
+pub mod window;
 
 use crate::matcher::CodeRef;
 use counts::{Counts, Summary};

@@ -30,7 +30,12 @@ use crate::input::{self, Content, Input, MmapPolicy, Opened};
 use crate::matcher::{CodeRef, Matcher, Scratch};
 use crate::report::counts::{Counts, Extent, DEFAULT_UNKNOWN_CAP};
 use crate::report::timestamp::{self, Granularity};
+use crate::report::window::Window;
 use crate::report::{HitRecord, Report};
+
+mod time;
+
+use time::{Clock, Edge, Timing};
 
 /// How a scan runs. By default: all cores, 8 MiB chunks, 4 MiB stream blocks, safe mmap, no
 /// time buckets, one report over all inputs.
@@ -48,8 +53,11 @@ pub struct ScanConfig {
     pub max_line: usize,
     /// When files are memory-mapped.
     pub mmap: MmapPolicy,
-    /// When set, hits are counted per time bucket of this width (the time of their line).
+    /// When set, hits are counted per time bucket of this width (the time of their line, see
+    /// [`crate::report::window`] for lines without one).
     pub time: Option<Granularity>,
+    /// Only hits whose time falls in this window are counted. By default, all are.
+    pub window: Window,
     /// The year of syslog timestamps, which carry none.
     pub year: i16,
     /// Keep the counts of each input apart (for grouping by file).
@@ -71,6 +79,7 @@ impl Default for ScanConfig {
             max_line: MAX_HELD_LINE,
             mmap: MmapPolicy::Auto,
             time: None,
+            window: Window::default(),
             year: 1970,
             per_input: false,
             unknown_cap: DEFAULT_UNKNOWN_CAP,
@@ -101,6 +110,8 @@ struct Slot {
     scratch: Scratch,
     counts: Counts,
     extent: Extent,
+    /// The edges of the blocks this slot scanned, with each block's place in the stream.
+    edges: Vec<(u64, Edge)>,
     /// The bytes the block held when it was handed to the pool (counted against the budget).
     held: usize,
 }
@@ -110,11 +121,12 @@ struct Slot {
 const LONG_LINE_CODES: usize = 4096;
 
 /// What the windows of one over-long line share: the codes it has counted (a line counts
-/// each code once) and the time bucket of its start.
+/// each code once) and the time at its start.
 #[derive(Default)]
 struct LongLine {
     seen: std::collections::HashSet<CodeRef>,
-    bucket: Option<i64>,
+    /// The time at the line's start, when hits need one.
+    time: Option<i64>,
 }
 
 impl LongLine {
@@ -184,35 +196,60 @@ impl<'c> Scanner<'c> {
             .with_vendor_order(self.catalog())
     }
 
-    /// Scans one chunk of whole lines into `counts`.
-    fn scan_chunk(&self, data: &[u8], scratch: &mut Scratch, counts: &mut Counts) -> Extent {
-        let time = self.config.time;
+    fn timing(&self) -> Timing {
+        Timing {
+            granularity: self.config.time,
+            window: self.config.window,
+            year: self.config.year,
+        }
+    }
+
+    /// Scans one chunk of whole lines into `counts`. When hits need a time, the hits the
+    /// chunk cannot date itself are left in the returned [`Edge`], to be dated in input order
+    /// by [`Timing::resolve`].
+    fn scan_chunk(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        counts: &mut Counts,
+    ) -> (Extent, Option<Edge>) {
+        let timing = self.timing();
+        let mut clock = timing.needed().then(Clock::default);
         let mut newlines = 0;
         // Lines are counted piece by piece, right after the piece is scanned, while it is
         // still in the core's cache: a second pass over a whole chunk would read it from memory.
         for range in chunk::newline_aligned(data, CACHED_PIECE) {
+            let base = range.start;
             let piece = &data[range];
-            self.matcher.find_lines(piece, scratch, |line| {
-                // Only lines with a hit need a time, which keeps its extraction off the hot path.
-                let bucket = time.and_then(|g| {
-                    timestamp::line_time(&piece[line.start..line.end], self.config.year)
-                        .map(|t| timestamp::bucket_start(t, g))
-                });
-                for hit in line.hits {
-                    counts.add_n(&hit.code, bucket, 1);
-                }
-            });
+            match &mut clock {
+                None => self.matcher.find_lines(piece, scratch, |line| {
+                    for hit in line.hits {
+                        counts.add_n(&hit.code, None, 1);
+                    }
+                }),
+                // Only lines with a hit need a time, which keeps its extraction off the hot
+                // path.
+                Some(clock) => self.matcher.find_lines(piece, scratch, |line| {
+                    let t = clock.line(data, base + line.start, base + line.end, timing.year);
+                    for hit in line.hits {
+                        clock.count(&timing, counts, &hit.code, t);
+                    }
+                }),
+            }
             newlines += bytecount::count(piece, b'\n') as u64;
         }
-        Extent {
+        let extent = Extent {
             bytes: data.len() as u64,
             newlines,
-        }
+        };
+        (extent, clock.map(|c| c.finish(data, timing.year)))
     }
 
     /// Scans a block from a [`LineReader`] made `with_windows`: whole lines as
     /// [`Scanner::scan_chunk`] does, or a window of an over-long line, reporting the hits it
-    /// owns that the line has not had yet. Returns the extent of the block's new bytes.
+    /// owns that the line has not had yet. Returns the extent of the block's new bytes and,
+    /// when hits need a time, the block's [`Edge`]: a window's hits take the time at the
+    /// line's start, or, when it has none, the time carried from the lines before it.
     fn scan_piece(
         &self,
         data: &[u8],
@@ -220,29 +257,37 @@ impl<'c> Scanner<'c> {
         long: &mut LongLine,
         scratch: &mut Scratch,
         counts: &mut Counts,
-    ) -> Extent {
+    ) -> (Extent, Option<Edge>) {
         if !piece.is_window() {
             return self.scan_chunk(data, scratch, counts);
         }
+        let timing = self.timing();
         if piece.overlap == 0 {
             long.seen.clear();
-            long.bucket = self.config.time.and_then(|g| {
-                timestamp::line_time(data, self.config.year).map(|t| timestamp::bucket_start(t, g))
-            });
+            long.time = timing
+                .needed()
+                .then(|| timestamp::line_time(data, self.config.year))
+                .flatten();
         }
+        let mut edge = timing.needed().then(|| Edge::of_line(long.time));
         let owned = piece.owned(data.len());
         self.matcher.find_lines(data, scratch, |line| {
             for hit in line.hits {
                 if owned.contains(&hit.offset) && long.first(&hit.code) {
-                    counts.add_n(&hit.code, long.bucket, 1);
+                    match (&mut edge, long.time) {
+                        (None, _) => counts.add_n(&hit.code, None, 1),
+                        (Some(_), Some(t)) => timing.count(counts, &hit.code, Some(t), 1),
+                        (Some(edge), None) => edge.add_leading(&hit.code),
+                    }
                 }
             }
         });
         let new = &data[piece.overlap..];
-        Extent {
+        let extent = Extent {
             bytes: new.len() as u64,
             newlines: bytecount::count(new, b'\n') as u64,
-        }
+        };
+        (extent, edge)
     }
 
     /// Scans in-memory content, in parallel over newline-aligned chunks.
@@ -267,43 +312,60 @@ impl<'c> Scanner<'c> {
         // not be scanned for a while: they are let go as it passes.
         let chunks =
             chunk::newline_aligned_with(data, self.config.chunk_size, self.config.max_line, &done);
-        self.pool.install(|| {
+        // Edges are ordered by (chunk, part): a chunk holding an over-long line leaves one
+        // edge per part it is scanned in.
+        type Acc = (Counts, Extent, Vec<((usize, usize), Edge)>);
+        let (mut counts, extent, mut edges) = self.pool.install(|| {
             chunks
                 .into_par_iter()
+                .enumerate()
                 .fold(
-                    || (self.new_counts(), Extent::default(), self.take_scratch()),
-                    |(mut counts, mut extent, mut scratch), range| {
-                        extent += if range.len() > self.config.max_line {
-                            self.scan_long_chunk(
+                    || {
+                        let acc: Acc = (self.new_counts(), Extent::default(), Vec::new());
+                        (acc, self.take_scratch())
+                    },
+                    |((mut counts, mut extent, mut edges), mut scratch), (i, range)| {
+                        if range.len() > self.config.max_line {
+                            let (e, parts) = self.scan_long_chunk(
                                 data,
                                 range.clone(),
                                 &mut scratch,
                                 &mut counts,
                                 &done,
-                            )
+                            );
+                            extent += e;
+                            edges.extend(parts.into_iter().enumerate().map(|(j, e)| ((i, j), e)));
                         } else {
-                            self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts)
-                        };
+                            let (e, edge) =
+                                self.scan_chunk(&data[range.clone()], &mut scratch, &mut counts);
+                            extent += e;
+                            edges.extend(edge.map(|edge| ((i, 0), edge)));
+                        }
                         if let Some(p) = &self.config.progress {
                             p.fetch_add(range.len() as u64, Ordering::Relaxed);
                         }
                         done(range);
-                        (counts, extent, scratch)
+                        ((counts, extent, edges), scratch)
                     },
                 )
-                .map(|(c, e, scratch)| {
+                .map(|(acc, scratch)| {
                     self.give_scratch(scratch);
-                    (c, e)
+                    acc
                 })
                 .reduce(
-                    || (self.new_counts(), Extent::default()),
-                    |(mut c1, mut e1), (c2, e2)| {
+                    || (self.new_counts(), Extent::default(), Vec::new()),
+                    |(mut c1, mut x1, mut e1), (c2, x2, e2)| {
                         c1.merge(c2);
-                        e1 += e2;
-                        (c1, e1)
+                        x1 += x2;
+                        e1.extend(e2);
+                        (c1, x1, e1)
                     },
                 )
-        })
+        });
+        edges.sort_unstable_by_key(|(i, _)| *i);
+        self.timing()
+            .resolve(&mut counts, edges.into_iter().map(|(_, e)| e));
+        (counts, extent)
     }
 
     /// Scans a chunk of in-memory content that holds a line longer than `max_line` as a
@@ -317,7 +379,7 @@ impl<'c> Scanner<'c> {
         scratch: &mut Scratch,
         counts: &mut Counts,
         done: &impl Fn(std::ops::Range<usize>),
-    ) -> Extent {
+    ) -> (Extent, Vec<Edge>) {
         let mut src = &data[range.clone()];
         let mut lines = LineReader::new(&mut src, self.config.block_size)
             .with_max_line(self.config.max_line)
@@ -325,18 +387,21 @@ impl<'c> Scanner<'c> {
         let mut buf = Vec::new();
         let mut long = LongLine::default();
         let mut extent = Extent::default();
+        let mut edges = Vec::new();
         let mut released = range.start;
         // Reading a slice cannot fail.
         while let Ok(true) = lines.next_into(&mut buf, false) {
             let piece = lines.piece();
-            extent += self.scan_piece(&buf, piece, &mut long, scratch, counts);
+            let (e, edge) = self.scan_piece(&buf, piece, &mut long, scratch, counts);
+            extent += e;
+            edges.extend(edge);
             // Everything up to the block's end has been copied out of `data`.
             let end = range.start + piece.start as usize + buf.len();
             done(released..end);
             released = end;
         }
         done(range);
-        extent
+        (extent, edges)
     }
 
     /// Scans a stream in blocks, reading on this thread while the pool scans earlier blocks.
@@ -361,6 +426,7 @@ impl<'c> Scanner<'c> {
                 counts: self.new_counts(),
                 extent: Extent::default(),
                 held: 0,
+                edges: Vec::new(),
             })
             .collect();
         // Bytes handed to the pool and not yet returned.
@@ -369,7 +435,10 @@ impl<'c> Scanner<'c> {
         let mut lines = LineReader::new(reader, block)
             .with_max_line(self.config.max_line)
             .with_windows();
+        // Edges of the windows of over-long lines, which are scanned on this thread.
+        let mut window_edges: Vec<(u64, Edge)> = Vec::new();
         let mut failure = None;
+        let mut seq = 0u64;
         self.pool.in_place_scope(|scope| {
             loop {
                 let mut slot = match stash.pop() {
@@ -394,7 +463,11 @@ impl<'c> Scanner<'c> {
                                 extent,
                                 ..
                             } = &mut slot;
-                            *extent += self.scan_piece(block, piece, &mut long, scratch, counts);
+                            let (e, edge) =
+                                self.scan_piece(block, piece, &mut long, scratch, counts);
+                            *extent += e;
+                            window_edges.extend(edge.map(|edge| (seq, edge)));
+                            seq += 1;
                             if !piece.continues {
                                 shrink(block, block_cap(self.config.block_size));
                             }
@@ -412,15 +485,20 @@ impl<'c> Scanner<'c> {
                         busy += held;
                         let free_tx = free_tx.clone();
                         let cap = block_cap(self.config.block_size);
+                        let at = seq;
+                        seq += 1;
                         scope.spawn(move |_| {
                             let Slot {
                                 block,
                                 scratch,
                                 counts,
                                 extent,
+                                edges,
                                 ..
                             } = &mut slot;
-                            *extent += self.scan_chunk(block, scratch, counts);
+                            let (e, edge) = self.scan_chunk(block, scratch, counts);
+                            *extent += e;
+                            edges.extend(edge.map(|edge| (at, edge)));
                             // A block grown by a long line goes back to the usual size, so
                             // that idle slots do not keep it.
                             shrink(block, cap);
@@ -442,11 +520,16 @@ impl<'c> Scanner<'c> {
         drop(free_tx);
         let mut counts = self.new_counts();
         let mut extent = Extent::default();
+        let mut edges = window_edges;
         for slot in stash.into_iter().chain(free_rx.try_iter()) {
             counts.merge(slot.counts);
             extent += slot.extent;
+            edges.extend(slot.edges);
             self.give_scratch(slot.scratch);
         }
+        edges.sort_unstable_by_key(|(i, _)| *i);
+        self.timing()
+            .resolve(&mut counts, edges.into_iter().map(|(_, e)| e));
         (counts, extent, failure)
     }
 
@@ -560,11 +643,15 @@ impl<'c> Scanner<'c> {
             .with_max_line(share.min(self.config.max_line))
             .with_windows();
         let mut buf = Vec::new();
+        let mut edges = Vec::new();
         let failure = loop {
             match lines.next_into(&mut buf, false) {
                 Ok(true) => {
                     let piece = lines.piece();
-                    extent += self.scan_piece(&buf, piece, &mut long, &mut scratch, &mut counts);
+                    let (e, edge) =
+                        self.scan_piece(&buf, piece, &mut long, &mut scratch, &mut counts);
+                    extent += e;
+                    edges.extend(edge);
                     if !piece.continues {
                         shrink(&mut buf, block_cap(self.config.block_size));
                     }
@@ -574,6 +661,7 @@ impl<'c> Scanner<'c> {
             }
         };
         self.give_scratch(scratch);
+        self.timing().resolve(&mut counts, edges);
         (counts, extent, failure)
     }
 
@@ -588,19 +676,21 @@ impl<'c> Scanner<'c> {
         let mut line_base = 0u64;
         let mut extent = Extent::default();
         let long = |r: &std::ops::Range<usize>| r.len() > self.config.max_line;
+        let mut carry = None;
         for group in chunks.chunks(batch.max(1)) {
-            let results: Vec<(Vec<HitRecord>, u64)> = self.pool.install(|| {
+            let results: Vec<ChunkHits> = self.pool.install(|| {
                 group
                     .par_iter()
                     .map(|r| match long(r) {
-                        true => (Vec::new(), 0),
+                        true => ChunkHits::default(),
                         false => self.chunk_hits(&data[r.clone()], r.start),
                     })
                     .collect()
             });
-            for (range, (hits, newlines)) in group.iter().zip(results) {
+            for (range, hits) in group.iter().zip(results) {
                 if long(range) {
-                    // A line too long to hold is searched in windows, as on a stream.
+                    // A line too long to hold is searched in windows, as on a stream (dated by
+                    // its own start, or by the line before it within the window search).
                     let base = line_base;
                     let mut shifted = |mut h: HitRecord| {
                         h.line += base;
@@ -612,7 +702,8 @@ impl<'c> Scanner<'c> {
                     line_base += e.newlines;
                     continue;
                 }
-                extent += emit_in_place(hits, line_base, 0, range.len(), newlines, emit)?;
+                let newlines = hits.newlines;
+                extent += self.emit_in_place(hits, line_base, 0, range.len(), &mut carry, emit)?;
                 line_base += newlines;
             }
         }
@@ -620,26 +711,72 @@ impl<'c> Scanner<'c> {
     }
 
     /// The hits of one chunk, with line numbers relative to the chunk (1-based) and offsets
-    /// relative to the input (`base` is the chunk's offset).
-    fn chunk_hits(&self, data: &[u8], base: usize) -> (Vec<HitRecord>, u64) {
-        let mut out = Vec::new();
+    /// relative to the input (`base` is the chunk's offset); with a time window, each hit's
+    /// time as far as the chunk alone tells it.
+    fn chunk_hits(&self, data: &[u8], base: usize) -> ChunkHits {
+        let mut out = ChunkHits::default();
         let mut scratch = self.take_scratch();
-        let (mut counted_to, mut newlines) = (0usize, 0u64);
+        let year = self.config.year;
+        let mut clock = (!self.config.window.is_open()).then(Clock::default);
+        let mut counted_to = 0usize;
+        let mut newlines = 0u64;
         self.matcher.find_lines(data, &mut scratch, |line| {
             newlines += bytecount::count(&data[counted_to..line.start], b'\n') as u64;
             counted_to = line.start;
+            let time = clock
+                .as_mut()
+                .and_then(|c| c.line(data, line.start, line.end, year));
             for h in line.hits {
-                out.push(HitRecord {
+                out.hits.push(HitRecord {
                     line: newlines + 1,
                     offset: (base + h.offset) as u64,
                     code: h.code.clone(),
                     matched: data[h.matched.clone()].to_vec(),
                 });
+                if clock.is_some() {
+                    out.times.push(time);
+                }
             }
         });
         newlines += bytecount::count(&data[counted_to..], b'\n') as u64;
         self.give_scratch(scratch);
-        (out, newlines)
+        out.newlines = newlines;
+        out.last = clock.and_then(|c| c.finish(data, year).last());
+        out
+    }
+
+    /// Emits the hits of one chunk, placed in their input (line numbers and offsets), keeping
+    /// only those in the time window: a hit the chunk could not date takes `carry`, the time
+    /// of the last dated line before the chunk. Returns the chunk's extent.
+    fn emit_in_place(
+        &self,
+        chunk: ChunkHits,
+        line_base: u64,
+        offset_base: u64,
+        bytes: usize,
+        carry: &mut Option<i64>,
+        emit: &mut dyn FnMut(HitRecord) -> Result<()>,
+    ) -> Result<Extent> {
+        let window = self.config.window;
+        let timed = !window.is_open();
+        for (i, mut h) in chunk.hits.into_iter().enumerate() {
+            if timed {
+                let time = chunk.times.get(i).copied().flatten().or(*carry);
+                if !window.keeps(time) {
+                    continue;
+                }
+            }
+            h.line += line_base;
+            h.offset += offset_base;
+            emit(h)?;
+        }
+        if timed {
+            *carry = chunk.last.or(*carry);
+        }
+        Ok(Extent {
+            bytes: bytes as u64,
+            newlines: chunk.newlines,
+        })
     }
 
     /// Finds the hits of a stream as soon as each line is complete, so that a live pipe
@@ -657,11 +794,12 @@ impl<'c> Scanner<'c> {
         let mut long = LongLine::default();
         let mut line_base = 0u64;
         let mut extent = Extent::default();
+        let mut carry = None;
         loop {
             match lines.next_into(&mut buf, true) {
                 Ok(true) => {
                     let piece = lines.piece();
-                    let (mut hits, newlines) = self.chunk_hits(&buf, 0);
+                    let mut hits = self.chunk_hits(&buf, 0);
                     if piece.is_window() {
                         // As in counting: each hit once, from the window that owns it, and
                         // each code once per line.
@@ -674,8 +812,10 @@ impl<'c> Scanner<'c> {
                                 && long.first(&h.code)
                         });
                     }
+                    let newlines = hits.newlines;
                     let bytes = buf.len() - piece.overlap;
-                    extent += emit_in_place(hits, line_base, piece.start, bytes, newlines, emit)?;
+                    extent +=
+                        self.emit_in_place(hits, line_base, piece.start, bytes, &mut carry, emit)?;
                     line_base += newlines;
                     if !piece.continues {
                         shrink(&mut buf, block_cap(self.config.block_size));
@@ -757,6 +897,8 @@ impl Scanner<'_> {
         let mut long = LongLine::default();
         let mut failure = None;
         let mut last = None;
+        let timing = self.timing();
+        let mut carry = None;
         let mut deadline = Instant::now() + every;
         let mut previous_end: Option<SystemTime> = None;
         let mut close = |window: &mut Report, counts: &mut Counts| -> Result<()> {
@@ -787,7 +929,11 @@ impl Scanner<'_> {
         }
         let mut scan =
             |(data, piece): &(Vec<u8>, Piece), window: &mut Report, counts: &mut Counts| {
-                let e = self.scan_piece(data, *piece, &mut long, &mut scratch, counts);
+                let (e, edge) = self.scan_piece(data, *piece, &mut long, &mut scratch, counts);
+                // Blocks come in order: each one's leading hits are dated at once.
+                if let Some(edge) = edge {
+                    carry = timing.resolve_one(counts, edge, carry);
+                }
                 window.summary.bytes += e.bytes;
                 window.summary.lines += e.newlines;
                 last = data.last().copied();
@@ -826,25 +972,29 @@ impl Scanner<'_> {
     }
 }
 
-/// Emits the hits of one chunk, moved from chunk-relative to input-relative line numbers and
-/// offsets; returns the chunk's extent.
-fn emit_in_place(
+/// The hits of one chunk for `--hits`, before they are placed in their input.
+#[derive(Default)]
+struct ChunkHits {
     hits: Vec<HitRecord>,
-    line_base: u64,
-    offset_base: u64,
-    bytes: usize,
+    /// With a time window: each hit's time, `None` when the chunk had no dated line before it.
+    times: Vec<Option<i64>>,
     newlines: u64,
-    emit: &mut dyn FnMut(HitRecord) -> Result<()>,
-) -> Result<Extent> {
-    for mut h in hits {
-        h.line += line_base;
-        h.offset += offset_base;
-        emit(h)?;
+    /// The time of the chunk's last dated line.
+    last: Option<i64>,
+}
+
+impl ChunkHits {
+    /// Keeps the hits (and their times) that `keep` accepts, in order.
+    fn retain(&mut self, mut keep: impl FnMut(&HitRecord) -> bool) {
+        let kept: Vec<bool> = self.hits.iter().map(&mut keep).collect();
+        let mut flags = kept.iter();
+        self.hits.retain(|_| flags.next().copied().unwrap_or(false));
+        if !self.times.is_empty() {
+            let mut flags = kept.iter();
+            self.times
+                .retain(|_| flags.next().copied().unwrap_or(false));
+        }
     }
-    Ok(Extent {
-        bytes: bytes as u64,
-        newlines,
-    })
 }
 
 /// The capacity a recycled block is brought back to once it has held a long line: room for
