@@ -94,7 +94,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<Outcome> {
     let config = ScanConfig {
         threads: usize::from(args.threads),
         // Appended blocks are scanned in parallel pieces of this size.
-        chunk_size: 1 << 20,
+        chunk_size: 4 << 20,
         unknown_cap: args.unknown_cap,
         ..ScanConfig::default()
     };

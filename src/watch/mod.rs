@@ -64,7 +64,7 @@ pub enum WatchError {
 
 /// How `watch` follows. By default: files present at start are read from their end, no
 /// state file, a sweep every second, a save every 5 s, rotated files followed 5 s after they
-/// last grew, inotify with polling as the fallback, 8 MiB read blocks.
+/// last grew, inotify with polling as the fallback, 32 MiB read blocks.
 #[derive(Clone, Debug)]
 pub struct WatchConfig {
     /// Files and directories to follow, as given.
@@ -106,7 +106,7 @@ impl Default for WatchConfig {
             sweep_every: Duration::from_secs(1),
             linger: Duration::from_secs(5),
             poll: false,
-            block_size: 8 << 20,
+            block_size: 32 << 20,
             unknown_cap: crate::report::counts::DEFAULT_UNKNOWN_CAP,
             vendors: None,
         }
@@ -160,6 +160,8 @@ pub struct Watch<'s, 'c> {
     warn: Box<dyn FnMut(&str) + 's>,
     /// Something to save since the last save.
     dirty: bool,
+    /// Lines were read since the last sweep.
+    read_since_sweep: bool,
     /// Files are read from now on (not while they are found at start, so that a large
     /// backlog is read while /metrics is already served).
     reading: bool,
@@ -209,6 +211,7 @@ impl<'s, 'c> Watch<'s, 'c> {
             rx,
             warn,
             dirty: false,
+            read_since_sweep: false,
             reading: false,
             polling: config.poll,
             config,
@@ -685,6 +688,7 @@ impl<'s, 'c> Watch<'s, 'c> {
                 }
                 if read > 0 {
                     self.dirty = true;
+                    self.read_since_sweep = true;
                 }
             }
             Ok(None) => self.let_go_compressed(id),
@@ -753,6 +757,10 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// Checks every followed file: paths for rotation, descriptors for growth, and lets
     /// go of rotated files that stopped growing and deleted ones.
     fn sweep(&mut self) {
+        if !std::mem::take(&mut self.read_since_sweep) {
+            // Idle since the last sweep: the read buffer (up to a block) is given back.
+            self.buf = Vec::new();
+        }
         let paths: Vec<PathBuf> = self.by_path.keys().cloned().collect();
         for p in paths {
             self.refresh(&p);

@@ -225,7 +225,9 @@ impl Tailed {
         let block = block.max(1);
         let start = self.offset;
         let mut carry = 0usize;
-        let mut size = block;
+        // A small append needs a small buffer: memory follows what there is to read.
+        let pending = self.file.metadata()?.len().saturating_sub(start);
+        let mut size = block.min(usize::try_from(pending).unwrap_or(usize::MAX).max(64 << 10));
         loop {
             if buf.len() < size {
                 buf.resize(size, 0);
