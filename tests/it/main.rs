@@ -18,21 +18,38 @@
 //! | `real_corpus`  | precision and recall per vendor on real lines, `tests/real-corpus/`     |
 //! | `reliability`  | hostile input, huge lines, floods of unknown codes, killed runs          |
 //!
+//! Beside them, one module per area the defect fixes, the HTML report, time windows, the
+//! unknown-code cap and `watch` added (`code_length`, `every_signals`, `file_names`,
+//! `flag_combinations`, `html_report`, `input_edges`, `merge_checks`, `terminal_output`,
+//! `time_ranges`, `time_window`, `unknown_cap`, `watch`).
+//!
 //! `common` holds the helpers they share.
 
 mod accuracy;
 mod agreement;
 mod catalog_docs;
 mod cli;
+mod code_length;
 mod common;
+mod every_signals;
 mod explain;
+mod file_names;
+mod flag_combinations;
 mod golden;
+mod html_report;
+mod input_edges;
 mod inputs;
 mod label;
 mod memory;
+mod merge_checks;
 mod oracle;
 mod output_files;
 mod patterns;
 mod properties;
 mod real_corpus;
 mod reliability;
+mod terminal_output;
+mod time_ranges;
+mod time_window;
+mod unknown_cap;
+mod watch;

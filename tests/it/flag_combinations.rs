@@ -1,13 +1,9 @@
 //! Flags that meet: each combination either works or is a usage error (exit 2); none is
 //! silently ignored.
 
-use assert_cmd::Command;
+use crate::common::errscan;
 
 const LINE: &str = "2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided)\n";
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
-}
 
 #[test]
 fn hits_are_written_to_the_output_file() {

@@ -1,6 +1,7 @@
 //! The distinct-unknown-code cap: which codes are kept, and their counts, never depend on how
 //! the input is split (threads, chunks, blocks, files, mmap or read) nor on merging reports.
 
+use crate::common::errscan;
 use assert_cmd::Command;
 use errscan::report::grouping::parse_group_by;
 use errscan::{Catalog, Counts, Grouped, Matcher, Report, ScanConfig, Scanner, Summary};
@@ -155,10 +156,6 @@ proptest! {
         prop_assert_eq!(&ba.rows, &expected.rows);
         prop_assert_eq!(ba.summary.folded, expected.summary.folded);
     }
-}
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
 }
 
 fn stdout(cmd: &mut Command) -> String {

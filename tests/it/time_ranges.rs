@@ -1,10 +1,6 @@
 //! The accepted ranges of time buckets and of `--year`.
 
-use assert_cmd::Command;
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
-}
+use crate::common::errscan;
 
 #[test]
 fn year_outside_rfc3339_is_a_usage_error() {

@@ -1,12 +1,8 @@
 //! `errscan merge` refuses what it cannot sum exactly, and says which file and row.
 
-use assert_cmd::Command;
+use crate::common::errscan;
 
 const LINE: &str = "HTTP 401, Okta E0000011 (Invalid token provided)\n";
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
-}
 
 /// A JSON report of `log` scanned with `args`, written to `dir/name`.
 fn report(dir: &std::path::Path, name: &str, log: &str, args: &[&str]) {

@@ -9,14 +9,14 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use assert_cmd::cargo::CommandCargoExt;
 use errscan::output::html::{self, HtmlOptions, HTML_GROUP_BY};
 use errscan::{Catalog, Grouped, Input, Matcher, ScanConfig, Scanner};
 use regex::Regex;
 use serde_json::Value;
 
+/// errscan as a plain process command (the page tests hand it to `run`).
 fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
+    Command::new(crate::common::bin())
 }
 
 fn run(cmd: &mut Command) -> Output {

@@ -1,10 +1,6 @@
 //! Inputs at the edges: text that looks like a compressed stream, empty devices.
 
-use assert_cmd::Command;
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
-}
+use crate::common::errscan;
 
 #[test]
 fn text_starting_with_bzh9_is_scanned_as_text() {

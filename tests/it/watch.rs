@@ -3,11 +3,12 @@
 //! Real parts: `promtool check metrics` and a Prometheus server scraping the exporter (both
 //! from Debian's `prometheus` package; a test fails, never skips, when they are missing).
 
+use crate::common::bin as errscan;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,10 +17,6 @@ use errscan::{Annotation, Catalog, Matcher, ScanConfig, Scanner};
 
 /// How long any condition is waited for before a test fails.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn errscan() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_errscan"))
-}
 
 /// The lines of the in-repository sample logs, which hold codes of every vendor, each with
 /// its newline.

@@ -2,14 +2,11 @@
 
 #![cfg(unix)]
 
+use crate::common::errscan;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
 use assert_cmd::Command;
-
-fn errscan() -> Command {
-    Command::cargo_bin("errscan").unwrap()
-}
 
 fn stdout(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();

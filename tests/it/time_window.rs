@@ -68,7 +68,7 @@ fn lines() -> impl Strategy<Value = Vec<Line>> {
 fn catalog() -> &'static Catalog {
     static CAT: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
     CAT.get_or_init(|| {
-        let okta = include_str!("../patterns/okta.toml");
+        let okta = include_str!("../../patterns/okta.toml");
         Catalog::from_sources(&[("okta.toml".to_string(), okta.to_string())]).unwrap()
     })
 }
