@@ -32,8 +32,12 @@ struct Measured {
 }
 
 /// Runs errscan with `args`, feeding its standard input with `feed` (on another thread),
-/// and returns its output and its peak resident memory as the kernel counted it. Killed
-/// after ten minutes.
+/// and returns its output and its peak resident memory as the kernel counted it (`VmHWM` of
+/// its own address space, read every 10 ms while it runs). Killed after ten minutes.
+///
+/// Why not `ru_maxrss` from wait4: Linux carries into it the peak of the address space a
+/// child had before `exec`, and a child spawned by vfork had its parent's: in a test binary
+/// whose other tests hold large buffers, that is the test process's peak, not errscan's.
 fn run_measured(args: &[&str], feed: impl FnOnce(ChildStdin) + Send + 'static) -> Measured {
     let mut child = Command::new(bin())
         .args(args)
@@ -58,28 +62,35 @@ fn run_measured(args: &[&str], feed: impl FnOnce(ChildStdin) + Send + 'static) -
         v
     });
     let done = Arc::new(AtomicBool::new(false));
-    {
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watcher = {
         let done = Arc::clone(&done);
+        let peak = Arc::clone(&peak);
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(600);
             while !done.load(Ordering::SeqCst) {
+                if let Some(hwm) = vm_hwm(pid) {
+                    peak.fetch_max(hwm, Ordering::SeqCst);
+                }
                 if Instant::now() > deadline {
                     // SAFETY: a plain system call; `pid` is a child not yet waited for (the
                     // flag is set only after wait4 returns), so it cannot name another process.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                std::thread::sleep(Duration::from_millis(10));
             }
-        });
-    }
+        })
+    };
     let mut status = 0;
     // SAFETY: `rusage` is plain data that wait4 fills; all-zero bytes are a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: waits for our own child with valid pointers to live locals.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     done.store(true, Ordering::SeqCst);
+    let _ = watcher.join();
     assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let _ = usage;
     let _ = feeder.join();
     // The child has been reaped here; keep `Child` from trying again.
     std::mem::forget(child);
@@ -88,8 +99,16 @@ fn run_measured(args: &[&str], feed: impl FnOnce(ChildStdin) + Send + 'static) -
         code,
         stdout: out_reader.join().unwrap(),
         stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
-        peak: usage.ru_maxrss as u64 * 1024,
+        peak: peak.load(Ordering::SeqCst),
     }
+}
+
+/// The peak resident memory of process `pid`'s address space, in bytes (`VmHWM`).
+fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Writes `len` zero bytes, ignoring a reader that went away (the test then fails on the
