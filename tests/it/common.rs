@@ -194,3 +194,14 @@ pub fn open_to_everyone(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The peak resident memory of process `pid`'s own address space, in bytes (`VmHWM`). Read it
+/// while the process runs: `ru_maxrss` from wait4 is no measure in a test binary, since Linux
+/// carries into it the peak of the address space a child had before `exec`, and a child
+/// spawned by vfork had its parent's.
+pub fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

@@ -1,7 +1,8 @@
 //! Memory on hostile input, measured: a stream of NUL bytes with no newline on standard input,
 //! a gzip bomb (a small file that inflates to hundreds of megabytes of zeros), a mapped file
-//! that is one line of zeros, and a 300 MB line with three codes. Each run's peak resident memory is read from the kernel's
-//! accounting of that very child (`wait4`), and must stay within 256 MiB.
+//! that is one line of zeros, and a 300 MB line with three codes. Each run's peak resident
+//! memory is the high-water mark of that very child's address space (`VmHWM`), and must stay
+//! within 256 MiB.
 //!
 //! Sizes: 272 MiB of NULs and of zeros (inflated, or mapped), more than the 256 MiB bound, so
 //! that any build that held the line whole (or one copy of it per block in flight) fails;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::bin;
+use crate::common::{bin, vm_hwm};
 
 /// The bound on errscan's peak resident memory, on any input.
 const RSS_BOUND: u64 = 256 << 20;
@@ -101,14 +102,6 @@ fn run_measured(args: &[&str], feed: impl FnOnce(ChildStdin) + Send + 'static) -
         stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
         peak: peak.load(Ordering::SeqCst),
     }
-}
-
-/// The peak resident memory of process `pid`'s address space, in bytes (`VmHWM`).
-fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 /// Writes `len` zero bytes, ignoring a reader that went away (the test then fails on the
