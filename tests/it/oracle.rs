@@ -387,7 +387,7 @@ impl Oracle {
         }
         rule.unknown.then(|| Code::Unknown {
             vendor: attributed.unwrap_or(rule.vendor),
-            code: text.to_vec(),
+            code: bounded(text),
         })
     }
 
@@ -552,4 +552,19 @@ impl Oracle {
         }
         out
     }
+}
+
+/// An unknown code as errscan reports it (README: "a code is at most 128 bytes"): text past
+/// 128 bytes is cut at the last character boundary within them and marked with `…`.
+fn bounded(code: &[u8]) -> Vec<u8> {
+    const MAX: usize = 128;
+    let text = String::from_utf8_lossy(code);
+    if text.len() <= MAX {
+        return text.into_owned().into_bytes();
+    }
+    let cut = (0..=MAX)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}…", &text[..cut]).into_bytes()
 }

@@ -135,10 +135,12 @@ proptest! {
         both.summary += &rb.summary;
         both.counts.extend(rb.counts.clone());
         let expected = Grouped::from_report(&cat, &both, &keys);
-        // One input holding both, as `cat a b | errscan scan` sees it.
+        // One input holding both, as `cat a b | errscan scan` sees it. Not with a time key:
+        // there, undated lines at the head of `b` take the time of `a`'s last dated line (a
+        // continuation in one input), which they cannot when `b` is scanned alone.
         let joined = [a.clone(), b"\n".to_vec(), b.clone()].concat();
         let whole = Grouped::from_report(&cat, &report_of(&s, "", &joined), &keys);
-        if !keys.contains(&errscan::GroupKey::File) {
+        if !keys.contains(&errscan::GroupKey::File) && time.is_none() {
             prop_assert_eq!(&whole.rows, &expected.rows);
             prop_assert_eq!(&whole.unknown, &expected.unknown);
         }
