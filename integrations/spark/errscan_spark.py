@@ -31,7 +31,10 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 # Magic numbers errscan recognises compressed and UTF-16 input by (src/source.rs, `sniff`).
-HEAD = 4
+HEAD = 10
+# What follows `BZh1`..`BZh9` in a bzip2 stream: a block, or the end of an empty stream.
+BZIP2_BLOCK = bytes([0x31, 0x41, 0x59, 0x26, 0x53, 0x59])
+BZIP2_END = bytes([0x17, 0x72, 0x45, 0x38, 0x50, 0x90])
 
 # Hadoop's glob metacharacters: a path holding one is a pattern to Spark's readers.
 GLOB_CHARS = set("{}[]*?\\")
@@ -454,18 +457,27 @@ def sniff(head: bytes) -> str:
         len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"
     ):
         return "zstd"
-    if len(head) >= 4 and head[:3] == b"BZh" and 0x31 <= head[3] <= 0x39:
+    # bzip2's magic is text too (`BZh9`): as errscan, only with a block's or the end of
+    # stream's magic after it.
+    if (
+        len(head) >= 10
+        and head[:3] == b"BZh"
+        and 0x31 <= head[3] <= 0x39
+        and head[4:10] in (BZIP2_BLOCK, BZIP2_END)
+    ):
         return "bzip2"
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     return "plain"
 
 
-def choose_routes(hadoop: Hadoop, listing: Listing) -> None:
+def choose_routes(hadoop: Hadoop, listing: Listing, timed: bool = False) -> None:
     """Decides how each file is read. A file errscan decodes (compressed, UTF-16) or Spark's
     text reader would decode (a codec's suffix) goes whole to one task; a file Spark's readers
     skip (by name, or empty), or too large to read whole, is read by the driver; the rest is
-    split."""
+    split, unless hits are grouped by time (`timed`): a line without a time of its own takes
+    the time of the dated line before it in its file, which a task scanning a later split
+    cannot see, so then every file goes whole to one task."""
 
     def head(f: InputFile):
         path = hadoop.path(f.path)
@@ -486,7 +498,7 @@ def choose_routes(hadoop: Hadoop, listing: Listing) -> None:
             listing.input_errors.append((f.index, f"{f.name}: {java_message(error)}"))
             continue
         base = f.path.rsplit("/", 1)[-1]
-        whole = sniff(first) != "plain" or hadoop.has_codec(hadoop.path(f.path))
+        whole = timed or sniff(first) != "plain" or hadoop.has_codec(hadoop.path(f.path))
         # Spark's readers also skip empty files, which are inputs all the same.
         if f.size == 0 or is_hidden_to_spark(base) or (whole and f.size > MAX_WHOLE_FILE):
             f.route = "driver"
@@ -618,10 +630,22 @@ def add_piece(total: dict, piece, group_by: list[str]) -> dict:
     )  # fmt: skip
     for k in ("inputs", "bytes", "lines", "hits", "unknown", "folded"):
         f[k] += s.get(k, 0)
+    if "unknown_cap" in s:
+        total["unknown_cap"] = min(total.get("unknown_cap", s["unknown_cap"]), s["unknown_cap"])
+    total["schema"] = max(total.get("schema", 1), report.get("schema", 1))
+    add_unknown(total, report.get("unknown_codes", []))
     f["errors"].extend((start, e) for e in s["errors"])
     f["pieces"] += 1
     add_rows(total["rows"], report["counts"], group_by)
     return total
+
+
+def add_unknown(total: dict, codes) -> None:
+    """Sums the unknown codes the partial reports admitted, per (vendor, code)."""
+    unknown = total.setdefault("unknown_codes", {})
+    for c in codes:
+        key = (c["vendor"], c["code"])
+        unknown[key] = unknown.get(key, 0) + c["count"]
 
 
 def add_rows(rows: dict, counts: list[dict], group_by: list[str]) -> None:
@@ -634,6 +658,11 @@ def add_rows(rows: dict, counts: list[dict], group_by: list[str]) -> None:
 
 
 def merge_totals(a: dict, b: dict) -> dict:
+    if "unknown_cap" in b:
+        a["unknown_cap"] = min(a.get("unknown_cap", b["unknown_cap"]), b["unknown_cap"])
+    a["schema"] = max(a.get("schema", 1), b.get("schema", 1))
+    add_unknown(a, [{"vendor": v, "code": c, "count": n}
+                    for (v, c), n in b.get("unknown_codes", {}).items()])  # fmt: skip
     for name, f in b["files"].items():
         if name in a["files"]:
             g = a["files"][name]
@@ -693,13 +722,33 @@ def finish(total: dict, listing: Listing, group_by: list[str], probe) -> Result:
             summary[k] += got[k]
         errors.extend((f.index, start, e) for start, e in got["errors"])
     errors.sort(key=lambda e: (e[0], e[1]))
+    if "unknown_cap" in total:
+        summary["unknown_cap"] = total["unknown_cap"]
     summary["errors"] = listing.walk_errors + [e for _, _, e in errors]
     summary["rows_cut"] = 0
     counts = list(total["rows"].values())
     counts.sort(key=lambda r: (-r["count"], [r[k] for k in group_by]))
     if sum(r["count"] for r in counts) != summary["hits"]:
         raise JobError("the partial reports do not add up: counts and summary.hits differ")
-    report = {"schema": 1, "group_by": group_by, "summary": summary, "counts": counts}
+    report = {"schema": total.get("schema", 1), "group_by": group_by, "summary": summary,
+              "counts": counts}  # fmt: skip
+    unknown = total.get("unknown_codes", {})
+    if report["schema"] >= 2:
+        cap = summary.get("unknown_cap")
+        if cap is not None and len(unknown) > cap:
+            # Which codes a cap keeps over the union is errscan merge's to decide; this reduce
+            # sums rows and cannot move the codes past the cap into `(other)` rows.
+            raise JobError(
+                f"more than --unknown-cap ({cap}) distinct unknown codes over all inputs: "
+                "reduce the task reports with `errscan merge` instead"
+            )
+        # Admission order, as errscan writes it: shorter codes first, then bytes, then vendor.
+        report["unknown_codes"] = [
+            {"vendor": v, "code": c, "count": n}
+            for (v, c), n in sorted(
+                unknown.items(), key=lambda kv: (len(kv[0][1].encode()), kv[0][1].encode(), kv[0][0])
+            )
+        ]
     return Result(report, pieces)
 
 
@@ -726,7 +775,8 @@ def scan(spark, binary: str, paths: list[str], globs: list[str], group_by: str,
     sc = spark.sparkContext
     hadoop = Hadoop(spark)
     listing = list_inputs(hadoop, paths, GlobFilter(globs))
-    choose_routes(hadoop, listing)
+    timed = any(k in ("minute", "hour", "day") for k in keys)
+    choose_routes(hadoop, listing, timed)
     year = datetime.datetime.now().year
     group = ",".join(keys)
     sc.addFile(binary)
