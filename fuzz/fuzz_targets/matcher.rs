@@ -176,11 +176,19 @@ fn line_end(data: &[u8], start: usize) -> usize {
     }
 }
 
-/// The time bucket of a line, as the scanner computes it.
-fn bucket(line: &[u8], time: Option<(Time, i16)>) -> Option<i64> {
-    time.and_then(|(g, year)| {
-        timestamp::line_time(line, year).map(|t| timestamp::bucket_start(t, g.into()))
-    })
+/// The time bucket of the hit line `data[start..end]`, as the scanner computes it: the time
+/// of the line itself, else of the last line before it in the input that has one (a
+/// continuation line: a stack trace, a body printed after its dated line), else none.
+fn bucket(data: &[u8], start: usize, end: usize, time: Option<(Time, i16)>) -> Option<i64> {
+    let (g, year) = time?;
+    let own = timestamp::line_time(&data[start..end], year);
+    let t = own.or_else(|| {
+        data[..start]
+            .split(|&b| b == b'\n')
+            .rev()
+            .find_map(|line| timestamp::line_time(line, year))
+    })?;
+    Some(timestamp::bucket_start(t, g.into()))
 }
 
 /// Checks one hit of the line `data[start..end]`.
@@ -349,7 +357,7 @@ fuzz_target!(|case: Case| {
     let expected = reference(matcher, data, &mut scratch);
     let mut want = Counts::new(cat.entries().len());
     for (start, end, hits) in &expected {
-        let b = bucket(&data[*start..*end], case.time);
+        let b = bucket(data, *start, *end, case.time);
         for h in hits {
             check_hit(data, *start, *end, h);
             want.add_n(&h.code, b, 1);
