@@ -32,10 +32,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use arbitrary::{Arbitrary, Unstructured};
 use errscan::catalog::Lookup;
 use errscan::input::chunk;
-use errscan::report::counts::Counts;
-use errscan::report::Annotation;
 use errscan::matcher::{Hit, Scratch};
+use errscan::report::counts::Counts;
 use errscan::report::timestamp::{self, Granularity};
+use errscan::report::Annotation;
 use errscan::{Catalog, CodeRef, Matcher, ScanConfig, Scanner, VendorId};
 use libfuzzer_sys::fuzz_target;
 
