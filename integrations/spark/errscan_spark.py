@@ -20,6 +20,7 @@ import datetime
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import struct
@@ -633,11 +634,39 @@ def add_piece(total: dict, piece, group_by: list[str]) -> dict:
     if "unknown_cap" in s:
         total["unknown_cap"] = min(total.get("unknown_cap", s["unknown_cap"]), s["unknown_cap"])
     total["schema"] = max(total.get("schema", 1), report.get("schema", 1))
+    add_scan_time(total, s.get("scanned_at"), s.get("scan_seconds"))
     add_unknown(total, report.get("unknown_codes", []))
     f["errors"].extend((start, e) for e in s["errors"])
     f["pieces"] += 1
     add_rows(total["rows"], report["counts"], group_by)
     return total
+
+
+def scan_time_ns(text: str) -> int:
+    """Nanoseconds since the Unix epoch of an RFC 3339 time (errscan writes UTC with nine
+    fractional digits; Python's datetime keeps only six)."""
+    m = RFC3339.fullmatch(text)
+    if m is None:
+        raise JobError(f"`{text}` is not an RFC 3339 time")
+    whole, frac, offset = m.groups()
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    seconds = int(datetime.datetime.fromisoformat(whole + offset).timestamp())
+    return seconds * 1_000_000_000 + int((frac or "").ljust(9, "0")[:9])
+
+
+RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)")
+
+
+def add_scan_time(total: dict, scanned_at, seconds) -> None:
+    """Keeps the oldest scan time and sums the durations, as `errscan merge` does: the job's
+    report is only as fresh as its oldest part. One part without them (an errscan older than
+    report schema 3) leaves both unknown for good."""
+    if scanned_at is None or seconds is None:
+        total["untimed"] = True
+        return
+    at = (scan_time_ns(scanned_at), scanned_at)
+    total["scanned_at"] = min(total.get("scanned_at", at), at)
+    total["scan_seconds"] = total.get("scan_seconds", 0.0) + seconds
 
 
 def add_unknown(total: dict, codes) -> None:
@@ -661,6 +690,10 @@ def merge_totals(a: dict, b: dict) -> dict:
     if "unknown_cap" in b:
         a["unknown_cap"] = min(a.get("unknown_cap", b["unknown_cap"]), b["unknown_cap"])
     a["schema"] = max(a.get("schema", 1), b.get("schema", 1))
+    if b.get("untimed"):
+        a["untimed"] = True
+    if "scanned_at" in b:
+        add_scan_time(a, b["scanned_at"][1], b["scan_seconds"])
     add_unknown(a, [{"vendor": v, "code": c, "count": n}
                     for (v, c), n in b.get("unknown_codes", {}).items()])  # fmt: skip
     for name, f in b["files"].items():
@@ -725,6 +758,16 @@ def finish(total: dict, listing: Listing, group_by: list[str], probe) -> Result:
     if "unknown_cap" in total:
         summary["unknown_cap"] = total["unknown_cap"]
     summary["errors"] = listing.walk_errors + [e for _, _, e in errors]
+    if not total.get("untimed"):
+        if "scanned_at" in total:
+            summary["scanned_at"] = total["scanned_at"][1]
+            summary["scan_seconds"] = total["scan_seconds"]
+        else:
+            # Nothing was scanned (no input, or none readable): as errscan over nothing, the
+            # scan ended now, having taken no time.
+            now = datetime.datetime.now(datetime.timezone.utc)
+            summary["scanned_at"] = now.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+            summary["scan_seconds"] = 0.0
     summary["rows_cut"] = 0
     counts = list(total["rows"].values())
     counts.sort(key=lambda r: (-r["count"], [r[k] for k in group_by]))

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,18 +121,68 @@ def errscan_scan(errscan: str, *args: str) -> tuple[dict, int]:
     return json.loads(proc.stdout), proc.returncode
 
 
+# The summary fields that say when and how long the scan ran, not what it read.
+TIME_FIELDS = ("scanned_at", "scan_seconds")
+
+
 def run_job(spark, errscan: str, paths, group_by="vendor,code", globs=(), min_partitions=8):
+    before = time.time_ns()
     result, _ = errscan_spark.scan(
         spark, errscan, [str(p) for p in paths], list(globs), group_by, min_partitions
     )
+    after = time.time_ns()
+    # The job's scan time is its oldest task's, so within the job's run; the durations are
+    # the tasks' together.
+    s = result.report["summary"]
+    assert before <= errscan_spark.scan_time_ns(s["scanned_at"]) <= after, s["scanned_at"]
+    assert 0 <= s["scan_seconds"], s
     return result
 
 
 def same(job: dict, single: dict) -> None:
-    """The fields that depend on the input only: equal, field for field."""
+    """The fields that depend on the input only: equal, field for field; both carry the
+    time fields."""
     assert job["group_by"] == single["group_by"]
-    assert job["summary"] == single["summary"]
+    assert job["schema"] == single["schema"]
+    assert list(job["summary"]) == list(single["summary"])
+    for field in TIME_FIELDS:
+        assert field in job["summary"] and field in single["summary"], field
+    input_only = {k: v for k, v in job["summary"].items() if k not in TIME_FIELDS}
+    assert input_only == {k: v for k, v in single["summary"].items() if k not in TIME_FIELDS}
     assert job["counts"] == single["counts"]
+
+
+def piece(name: str, scanned_at: str | None, seconds: float | None) -> tuple:
+    summary = {"inputs": 1, "bytes": 1, "lines": 1, "hits": 0, "unknown": 0, "folded": 0,
+               "errors": []}  # fmt: skip
+    if scanned_at is not None:
+        summary["scanned_at"] = scanned_at
+        summary["scan_seconds"] = seconds
+    report = {"schema": 3, "group_by": ["vendor", "code"], "summary": summary, "counts": []}
+    return (name, 0, json.dumps(report))
+
+
+def test_reduce_keeps_the_oldest_scan_time_and_sums_durations():
+    old = "2026-01-02T03:04:05.250000001Z"
+    new = "2026-01-02T03:04:05.250000002Z"  # apart by 1 ns, which datetime alone cannot see
+    keys = ["vendor", "code"]
+    for order in ([old, new], [new, old]):
+        a = errscan_spark.add_piece(errscan_spark.new_total(), piece("a", order[0], 1.5), keys)
+        b = errscan_spark.add_piece(errscan_spark.new_total(), piece("b", order[1], 2.0), keys)
+        total = errscan_spark.merge_totals(a, b)
+        assert total["scanned_at"][1] == old
+        assert total["scan_seconds"] == 3.5
+    # Another offset, same instant order.
+    assert errscan_spark.scan_time_ns("2026-01-02T05:04:05+02:00") == errscan_spark.scan_time_ns(
+        "2026-01-02T03:04:05.000000000Z"
+    )
+    # A part from an errscan without scan times leaves the job's unknown, in either order.
+    for pieces in ([piece("a", old, 1.0), piece("b", None, None)],
+                   [piece("b", None, None), piece("a", old, 1.0)]):  # fmt: skip
+        totals = [errscan_spark.add_piece(errscan_spark.new_total(), p, keys) for p in pieces]
+        assert errscan_spark.merge_totals(*totals).get("untimed") is True
+    with pytest.raises(errscan_spark.JobError):
+        errscan_spark.scan_time_ns("yesterday")
 
 
 def test_report_equals_errscan_and_big_file_is_split(spark, errscan, logs):

@@ -87,6 +87,13 @@ pub enum Command {
     /// unknown-code cap is applied to the union as one scan would (the smallest cap of the
     /// reports, the shortest codes kept), so unknown codes count the same merged or not.
     ///
+    /// A merged report is only as fresh as its oldest part: it keeps the oldest
+    /// `summary.scanned_at` of the reports (when each scan ended) and the sum of their
+    /// `scan_seconds`, and `-f prom` (`errscan_last_success_timestamp_seconds`,
+    /// `errscan_scan_duration_seconds`) and `-f html` show those, not the merge's own run.
+    /// Reports of schema 2 or older carry no scan time: a merge with one has none, and
+    /// `-f prom` then leaves both metrics out (alert on their absence too).
+    ///
     /// Examples:
     ///   errscan merge host1.json host2.json                 a table of the sums
     ///   errscan merge -f json -o week.json night-*.json     a report to merge again
@@ -426,7 +433,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
-    let started = Instant::now();
     let mut merged: Option<Grouped> = None;
     let mut sources = Vec::new();
     for path in &args.reports {
@@ -462,7 +468,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     } else if let Some(n) = args.top {
         merged.top(n);
     }
-    let info = run_info(started);
+    let info = run_info();
     write_output(args.output.as_deref(), |out| {
         on_terminal(out, args.output.is_none(), |out| {
             write_grouped(
@@ -636,6 +642,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let bar = progress_bar(&inputs, args.no_progress, progress_bytes);
     let mut report = scanner.scan_inputs(&inputs);
+    report.summary.stamp(started);
     report.summary.errors.splice(0..0, walk_errors);
     if let Some((bar, ticker)) = bar {
         bar.finish_and_clear();
@@ -652,7 +659,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     } else if let Some(n) = args.top {
         grouped.top(n);
     }
-    let info = run_info(started);
+    let info = run_info();
     if grouped.rows_cut > 0 && format == Format::Csv {
         eprintln!(
             "errscan: --top {}: {} more rows not shown",
@@ -738,9 +745,8 @@ fn stdout_error(cause: std::io::Error) -> errscan::Error {
     }
 }
 
-fn run_info(started: Instant) -> RunInfo {
+fn run_info() -> RunInfo {
     RunInfo {
-        duration_seconds: started.elapsed().as_secs_f64(),
         finished_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64()),

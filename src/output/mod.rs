@@ -28,7 +28,7 @@ pub enum Format {
     Table,
     /// Comma-separated values with a header row.
     Csv,
-    /// One JSON document: `{"schema":1,"group_by":[...],"summary":{...},"counts":[...]}`.
+    /// One JSON document: `{"schema":3,"group_by":[...],"summary":{...},"counts":[...]}`.
     Json,
     /// One JSON object per row (per hit with `--hits`).
     Ndjson,
@@ -94,8 +94,6 @@ impl std::fmt::Display for Format {
 /// Facts about the run that only some formats print.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunInfo {
-    /// How long the scan took, in seconds.
-    pub duration_seconds: f64,
     /// When the run ended, in seconds since the Unix epoch.
     pub finished_unix: f64,
     /// The width of the terminal, for tables (80 when unknown).
@@ -170,7 +168,7 @@ pub fn write_report(
         Format::Json => json::write_report(out, report),
         Format::Ndjson => json::write_rows(out, report),
         Format::Table => table::write_grouped(out, report, info.width),
-        Format::Prom => prometheus::write(out, report, info),
+        Format::Prom => prometheus::write(out, report),
         Format::Html => html::write(
             out,
             report,

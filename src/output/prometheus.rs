@@ -3,13 +3,14 @@
 //! Counts are a gauge (`errscan_errors`): a nightly report is a value per run, not an
 //! ever-growing counter. Only bounded labels are used (`vendor`, `code`, `category`), never
 //! descriptions, file names or time buckets (Prometheus keeps time itself); rows grouped by
-//! other keys are summed over them. No timestamps are written.
+//! other keys are summed over them. No sample timestamps are written; the scan's own time is
+//! the value of `errscan_last_success_timestamp_seconds`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::{stdout_error, RunInfo};
+use super::stdout_error;
 use crate::error::Result;
 use crate::report::grouping::{GroupKey, Grouped};
 
@@ -37,7 +38,7 @@ fn gauge(text: &mut String, name: &str, help: &str, value: f64) {
 ///
 /// # Errors
 /// When the writer fails.
-pub fn write(out: &mut dyn Write, report: &Grouped, info: &RunInfo) -> Result<()> {
+pub fn write(out: &mut dyn Write, report: &Grouped) -> Result<()> {
     let mut labels: Vec<(&str, usize)> = Vec::new();
     for (i, k) in report.group_by.iter().enumerate() {
         if matches!(k, GroupKey::Vendor | GroupKey::Code | GroupKey::Category) {
@@ -114,18 +115,24 @@ pub fn write(out: &mut dyn Write, report: &Grouped, info: &RunInfo) -> Result<()
         "Inputs the last run could not read, fully or at all.",
         s.errors.len() as f64,
     );
-    gauge(
-        &mut text,
-        "errscan_scan_duration_seconds",
-        "How long the last run took.",
-        info.duration_seconds,
-    );
-    if s.errors.is_empty() {
+    // The scan's own time and duration, carried through `merge` (the oldest scan, the summed
+    // durations): a merge of stale reports must not look fresh. Unknown for reports of
+    // schema 2 or older, and then left out rather than guessed.
+    if let Some(seconds) = s.scan_seconds {
+        gauge(
+            &mut text,
+            "errscan_scan_duration_seconds",
+            "How long the scan took (for a merged report: its scans together).",
+            seconds,
+        );
+    }
+    if let (Some(at), true) = (s.scanned_at, s.errors.is_empty()) {
         gauge(
             &mut text,
             "errscan_last_success_timestamp_seconds",
-            "When the last run that read every input ended, in seconds since the Unix epoch.",
-            info.finished_unix,
+            "When the scan ended, if it read every input (for a merged report: its oldest scan), in seconds since the Unix epoch.",
+            // Whole seconds and fraction apart: one f64 division of the nanoseconds rounds.
+            at.as_second() as f64 + f64::from(at.subsec_nanosecond()) / 1e9,
         );
     }
     out.write_all(text.as_bytes()).map_err(stdout_error)

@@ -332,7 +332,7 @@ fn vendor_ranks(catalog: &Catalog) -> Arc<[u16]> {
 }
 
 /// What a scan read, beside the counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Inputs (files, standard input) scanned, fully or partly.
     pub inputs: u64,
@@ -353,6 +353,56 @@ pub struct Summary {
     pub unknown_cap: Option<u64>,
     /// One message per input that could not be read, fully or at all.
     pub errors: Vec<String>,
+    /// When the scan finished reading its inputs (JSON: RFC 3339 UTC to the nanosecond). A
+    /// merge keeps the oldest: a merged report is only as fresh as its oldest part. `None`
+    /// when unknown: before the scan ends, and in reports of schema 2 or older or merges of
+    /// them.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "scan_time")]
+    pub scanned_at: Option<jiff::Timestamp>,
+    /// How long the scan took, in seconds; a merge sums them (the time its scans took
+    /// together, so that `bytes / scan_seconds` stays their throughput). `None` when unknown,
+    /// as [`Summary::scanned_at`].
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "seconds"
+    )]
+    pub scan_seconds: Option<f64>,
+}
+
+/// `scanned_at` as RFC 3339 text: written in UTC with nine fractional digits (so that the
+/// stamps of errscan's reports sort as text), read with any offset and precision.
+mod scan_time {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format!("{t:.9}")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<jiff::Timestamp>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        text.parse()
+            .map(Some)
+            .map_err(|e| D::Error::custom(format!("`{text}` is not an RFC 3339 time ({e})")))
+    }
+}
+
+/// A duration in seconds, refused when negative (JSON has no infinities or NaN).
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let value = Option::<f64>::deserialize(d)?;
+    match value {
+        Some(s) if !(s >= 0.0 && s.is_finite()) => Err(serde::de::Error::custom(format!(
+            "`{s}` is not a duration in seconds"
+        ))),
+        v => Ok(v),
+    }
 }
 
 impl std::ops::AddAssign<&Summary> for Summary {
@@ -368,13 +418,23 @@ impl std::ops::AddAssign<&Summary> for Summary {
 }
 
 impl Summary {
-    /// The smaller of the two caps, and both lists of errors.
+    /// The smaller of the two caps, both lists of errors, the older scan time and the sum of
+    /// the scan durations (either unknown when one side's is).
     fn add_cap_and_errors(&mut self, o: &Summary) {
         self.unknown_cap = match (self.unknown_cap, o.unknown_cap) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         self.errors.extend(o.errors.iter().cloned());
+        self.scanned_at = self.scanned_at.zip(o.scanned_at).map(|(a, b)| a.min(b));
+        self.scan_seconds = self.scan_seconds.zip(o.scan_seconds).map(|(a, b)| a + b);
+    }
+
+    /// Records that the scan that began at `started` has just finished: sets
+    /// [`Summary::scanned_at`] to now and [`Summary::scan_seconds`] to the time since.
+    pub fn stamp(&mut self, started: std::time::Instant) {
+        self.scan_seconds = Some(started.elapsed().as_secs_f64());
+        self.scanned_at = Some(jiff::Timestamp::now());
     }
 }
 

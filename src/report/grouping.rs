@@ -16,7 +16,7 @@ use crate::report::Annotation;
 use crate::report::Report;
 
 /// The version of the JSON report layout. Reports carry it so that older ones stay readable.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 /// A key to group counts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub struct Row {
 }
 
 /// A report ready to print: keys, summary and sorted rows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Grouped {
     /// The group-by keys.
     pub group_by: Vec<GroupKey>,
@@ -697,8 +697,31 @@ mod tests {
     }
 
     #[test]
+    fn merge_keeps_the_oldest_scan_time_and_sums_durations() {
+        let at = |t: &str| Some(t.parse::<jiff::Timestamp>().unwrap());
+        let mut old = grouped(&[("token", 1)]);
+        (old.summary.scanned_at, old.summary.scan_seconds) =
+            (at("2026-01-01T00:00:00Z"), Some(2.0));
+        let mut new = grouped(&[("token", 1)]);
+        (new.summary.scanned_at, new.summary.scan_seconds) =
+            (at("2026-06-01T00:00:00Z"), Some(0.5));
+        for (mut a, b) in [(old.clone(), new.clone()), (new.clone(), old.clone())] {
+            a.merge(b).unwrap();
+            assert_eq!(a.summary.scanned_at, at("2026-01-01T00:00:00Z"));
+            assert_eq!(a.summary.scan_seconds, Some(2.5));
+        }
+        // A report without them (schema 2) makes them unknown, whatever the order.
+        for (mut a, b) in [(old.clone(), grouped(&[])), (grouped(&[]), old)] {
+            a.merge(b).unwrap();
+            assert_eq!((a.summary.scanned_at, a.summary.scan_seconds), (None, None));
+        }
+    }
+
+    #[test]
     fn json_round_trip() {
         let mut a = grouped(&[("token", 2), ("mfa", 1)]);
+        a.summary.scanned_at = Some("2026-12-07T15:57:08.520115597Z".parse().unwrap());
+        a.summary.scan_seconds = Some(0.013256149);
         a.top(1);
         let back = Grouped::from_json(&a.to_json()).unwrap();
         assert_eq!(back, a);

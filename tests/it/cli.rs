@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use crate::common::{bin, csv_counts, errscan, repo_path, sample, sample_names, stdout_of};
+use crate::common::{
+    bin, csv_counts, errscan, redact_scan_time, repo_path, sample, sample_names, stdout_of,
+};
 
 fn expected_sample_counts() -> BTreeMap<String, BTreeMap<(String, String), u64>> {
     let path = repo_path("tests/data/sample-logs-expected.csv");
@@ -197,7 +199,7 @@ fn snapshot_csv() {
 
 #[test]
 fn snapshot_json() {
-    insta::assert_snapshot!(scan_okta("json", &[]));
+    insta::assert_snapshot!(redact_scan_time(&scan_okta("json", &[])));
 }
 
 #[test]

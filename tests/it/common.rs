@@ -205,3 +205,31 @@ pub fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+/// The summary fields that say when and for how long a scan ran, not what it read.
+pub const SCAN_TIME_FIELDS: [&str; 2] = ["scanned_at", "scan_seconds"];
+
+/// A JSON report's text with the scan's time and duration replaced by `[scanned_at]` and
+/// `[scan_seconds]`, and nothing else changed, for snapshots. Panics when the report lacks
+/// them.
+pub fn redact_scan_time(report: &str) -> String {
+    let time = regex::Regex::new(r#""scanned_at": "[^"]+""#).unwrap();
+    let seconds = regex::Regex::new(r#""scan_seconds": [0-9.eE+-]+"#).unwrap();
+    assert!(time.is_match(report), "no scanned_at in {report}");
+    assert!(seconds.is_match(report), "no scan_seconds in {report}");
+    let report = time.replace(report, r#""scanned_at": "[scanned_at]""#);
+    seconds
+        .replace(&report, r#""scan_seconds": "[scan_seconds]""#)
+        .into_owned()
+}
+
+/// A report's summary without [`SCAN_TIME_FIELDS`] (which it must have): the fields that
+/// depend on the input only, to compare two scans of the same input.
+pub fn input_summary(summary: &serde_json::Value) -> serde_json::Value {
+    let mut s = summary.clone();
+    let fields = s.as_object_mut().expect("summary is an object");
+    for name in SCAN_TIME_FIELDS {
+        assert!(fields.remove(name).is_some(), "no {name} in {summary}");
+    }
+    s
+}

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::common::{errscan, sample};
+use crate::common::{errscan, input_summary, sample};
 
 /// The JSON report of a run, and its exit code.
 fn report(cmd: &mut Command) -> (Value, i32) {
@@ -20,9 +20,10 @@ fn report(cmd: &mut Command) -> (Value, i32) {
     (doc, out.status.code().unwrap_or(-1))
 }
 
-/// `counts` and `summary` less `rows_cut`, the fields that depend on the input only.
+/// `counts` and `summary` less the scan's time and duration: the fields that depend on the
+/// input only.
 fn content(doc: &Value) -> (Value, Value) {
-    (doc["counts"].clone(), doc["summary"].clone())
+    (doc["counts"].clone(), input_summary(&doc["summary"]))
 }
 
 #[test]

@@ -20,8 +20,8 @@
 //!
 //! Beside them, one module per area the defect fixes, the HTML report, time windows, the
 //! unknown-code cap and `watch` added (`code_length`, `every_signals`, `file_names`,
-//! `flag_combinations`, `html_report`, `input_edges`, `merge_checks`, `terminal_output`,
-//! `time_ranges`, `time_window`, `unknown_cap`, `watch`).
+//! `flag_combinations`, `html_report`, `input_edges`, `merge_checks`, `scan_time`,
+//! `terminal_output`, `time_ranges`, `time_window`, `unknown_cap`, `watch`).
 //!
 //! `common` holds the helpers they share.
 
@@ -48,6 +48,7 @@ mod patterns;
 mod properties;
 mod real_corpus;
 mod reliability;
+mod scan_time;
 mod terminal_output;
 mod time_ranges;
 mod time_window;

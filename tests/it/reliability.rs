@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::{
-    bin, errscan, json_counts, mkfifo, vm_hwm, VendorCodeCounts as Counts, AKAMAI, OKTA, STORMPATH,
-    VENDOR_LINES,
+    bin, errscan, input_summary, json_counts, mkfifo, vm_hwm, VendorCodeCounts as Counts, AKAMAI,
+    OKTA, STORMPATH, VENDOR_LINES,
 };
 
 fn counts(pairs: &[(&str, &str, u64)]) -> Counts {
@@ -37,6 +37,7 @@ fn lines_of(data: &[u8]) -> u64 {
 #[derive(Debug)]
 struct Report {
     status: Option<i32>,
+    /// The summary less the scan's time and duration.
     summary: Value,
     counts: Counts,
     stderr: String,
@@ -48,7 +49,7 @@ fn report(out: &Output) -> Report {
         .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
     Report {
         status: out.status.code(),
-        summary: doc["summary"].clone(),
+        summary: input_summary(&doc["summary"]),
         counts: json_counts(&doc),
         stderr,
     }

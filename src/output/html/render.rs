@@ -111,7 +111,8 @@ pub fn render(p: &Page) -> String {
                         @if let Some((from, to)) = &p.span {
                             "From " time datetime=(from) { (from) } " to " time datetime=(to) { (to) } " (UTC). "
                         }
-                        "Generated " time datetime=(p.generated) { (p.generated) } " by errscan."
+                        (scanned(p))
+                        " Generated " time datetime=(p.generated) { (p.generated) } " by errscan."
                     }
                     (headline(p))
                     @if !s.errors.is_empty() {
@@ -404,6 +405,31 @@ fn files(p: &Page) -> Markup {
     }
 }
 
+/// When the counts were scanned: for a merged report the oldest of its scans, which is how
+/// fresh the page is (not when the page was made).
+fn scanned(p: &Page) -> Markup {
+    let of = if p.sources.len() > 1 {
+        format!(" (the oldest of the {} merged reports)", p.sources.len())
+    } else {
+        String::new()
+    };
+    html! {
+        @match &p.summary.scanned_at {
+            Some(at) => {
+                "Scanned " time.scanned datetime=(stamp(at)) { (format!("{at:.0}")) } (of) "."
+            }
+            None => {
+                span.scanned { "Scan time unknown (a report of schema 2 or older was merged)." }
+            }
+        }
+    }
+}
+
+/// A scan time as RFC 3339 text to the nanosecond, as in the JSON report.
+fn stamp(at: &jiff::Timestamp) -> String {
+    format!("{at:.9}")
+}
+
 fn sources(p: &Page) -> Markup {
     if p.sources.is_empty() {
         return html! {};
@@ -412,7 +438,7 @@ fn sources(p: &Page) -> Markup {
         section #reports {
             h2 { "By report (host)" }
             div.scroll { table {
-                thead { tr { th { "Report" } th.n { "Inputs" } th.n { "Lines" } th.n { "Bytes" } th.n { "Hits" } th.n { "Unknown" } th.n { "Errors" } } }
+                thead { tr { th { "Report" } th.n { "Inputs" } th.n { "Lines" } th.n { "Bytes" } th.n { "Hits" } th.n { "Unknown" } th.n { "Errors" } th { "Scanned" } } }
                 tbody {
                     @for src in &p.sources {
                         @let s = &src.summary;
@@ -421,6 +447,12 @@ fn sources(p: &Page) -> Markup {
                             td.n { (group(s.inputs)) } td.n { (group(s.lines)) } td.n { (bytes(s.bytes)) }
                             td.n data-n=(s.hits) { (group(s.hits)) } td.n { (group(s.unknown)) }
                             td.n { (s.errors.len()) }
+                            td {
+                                @match &s.scanned_at {
+                                    Some(at) => time datetime=(stamp(at)) { (format!("{at:.0}")) },
+                                    None => "unknown",
+                                }
+                            }
                         }
                     }
                 }
