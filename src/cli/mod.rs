@@ -495,9 +495,7 @@ fn read_report(path: &Path) -> anyhow::Result<Grouped> {
     } else {
         std::fs::read_to_string(path).with_context(|| shown.clone())?
     };
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{shown}: not JSON"))?;
-    Grouped::from_json(&doc).map_err(|e| anyhow::anyhow!("{shown}: not an errscan report: {e}"))
+    output::json::read_report(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))
 }
 
 /// Reads `--baseline`, which only the HTML report uses.

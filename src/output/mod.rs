@@ -166,7 +166,7 @@ pub fn write_report(
     match format {
         Format::Csv => csv::write_grouped(out, report),
         Format::Json => json::write_report(out, report),
-        Format::Ndjson => json::write_rows(out, report),
+        Format::Ndjson => json::write_rows(out, report, None),
         Format::Table => table::write_grouped(out, report, info.width),
         Format::Prom => prometheus::write(out, report),
         Format::Html => html::write(
@@ -193,16 +193,7 @@ pub fn write_window(
     header: bool,
 ) -> Result<()> {
     match format {
-        Format::Ndjson => {
-            for row in &report.rows {
-                let mut obj = serde_json::Map::new();
-                obj.insert("window_end".to_string(), window_end.into());
-                obj.extend(report.row_object(row));
-                serde_json::to_writer(&mut *out, &obj).map_err(|e| stdout_error(e.into()))?;
-                out.write_all(b"\n").map_err(stdout_error)?;
-            }
-            Ok(())
-        }
+        Format::Ndjson => json::write_rows(out, report, Some(window_end)),
         Format::Csv => {
             let mut w = ::csv::WriterBuilder::new()
                 .has_headers(false)

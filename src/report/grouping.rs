@@ -1,12 +1,12 @@
 //! Group-by: turns a scan [`Report`] (counts per code, time bucket and input) into the rows a
 //! report prints, keyed by the chosen keys (`vendor,code` by default). The same rows are read
-//! back from JSON reports by `errscan merge`, so merging works on exactly what was printed.
+//! back from JSON reports by `errscan merge` (through `output::json`, which owns that
+//! layout), so merging works on exactly what was printed.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -14,9 +14,6 @@ use crate::report::counts::{admission_order, Summary, FOLDED_CODE};
 use crate::report::timestamp::{self, Granularity};
 use crate::report::Annotation;
 use crate::report::Report;
-
-/// The version of the JSON report layout. Reports carry it so that older ones stay readable.
-pub const SCHEMA: u32 = 3;
 
 /// A key to group counts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -402,158 +399,55 @@ impl Grouped {
         cols
     }
 
-    /// A row as an ordered JSON object (the layout of `counts` in JSON reports).
-    pub fn row_object(&self, row: &Row) -> Map<String, Value> {
-        let mut obj = Map::new();
-        for (k, v) in self.group_by.iter().zip(&row.key) {
-            obj.insert(k.name().to_string(), Value::String(v.clone()));
-        }
+    /// A row's cells in [`Grouped::columns`] order, each with its column's name: the key
+    /// values, the annotation (when grouped by code; a column that is a key already is not
+    /// repeated), then the count.
+    pub fn cells<'a>(&self, row: &'a Row) -> Vec<(&'static str, Cell<'a>)> {
+        let mut cells: Vec<(&'static str, Cell<'a>)> = self
+            .group_by
+            .iter()
+            .zip(&row.key)
+            .map(|(k, v)| (k.name(), Cell::Text(v)))
+            .collect();
         if let Some(n) = &row.notes {
-            let fields = [
-                ("name", Value::String(n.name.clone())),
-                ("category", Value::String(n.category.clone())),
-                ("vendor_category", Value::String(n.vendor_category.clone())),
-                (
-                    "http_status",
-                    n.http_status.map_or(Value::Null, Value::from),
-                ),
-                ("description", Value::String(n.description.clone())),
+            let notes = [
+                ("name", Cell::Text(&n.name)),
+                ("category", Cell::Text(&n.category)),
+                ("vendor_category", Cell::Text(&n.vendor_category)),
+                ("http_status", Cell::Status(n.http_status)),
+                ("description", Cell::Text(&n.description)),
             ];
-            for (name, value) in fields {
-                obj.entry(name).or_insert(value);
+            for (name, cell) in notes {
+                if !cells.iter().any(|(c, _)| *c == name) {
+                    cells.push((name, cell));
+                }
             }
         }
-        obj.insert("count".to_string(), Value::from(row.count));
-        obj
+        cells.push(("count", Cell::Count(row.count)));
+        cells
     }
 
-    /// A row as text cells in [`Grouped::columns`] order (for CSV and tables).
+    /// A row as text cells in [`Grouped::columns`] order (for CSV).
     pub fn row_cells(&self, row: &Row) -> Vec<String> {
-        self.row_object(row)
+        self.cells(row)
             .into_iter()
-            .map(|(_, v)| match v {
-                Value::String(s) => s,
-                Value::Null => String::new(),
-                other => other.to_string(),
-            })
+            .map(|(_, c)| c.to_string())
             .collect()
     }
 
-    /// The JSON report document.
-    pub fn to_json(&self) -> Value {
-        let mut summary = serde_json::to_value(&self.summary).unwrap_or(Value::Null);
-        if let Value::Object(m) = &mut summary {
-            m.insert("rows_cut".to_string(), Value::from(self.rows_cut));
-        }
-        let counts: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| Value::Object(self.row_object(r)))
-            .collect();
-        let mut doc = Map::new();
-        doc.insert("schema".to_string(), Value::from(SCHEMA));
-        doc.insert(
-            "group_by".to_string(),
-            Value::from(self.group_by.iter().map(|k| k.name()).collect::<Vec<_>>()),
-        );
-        doc.insert("summary".to_string(), summary);
-        doc.insert("counts".to_string(), Value::Array(counts));
-        doc.insert(
-            "unknown_codes".to_string(),
-            serde_json::to_value(&self.unknown).unwrap_or(Value::Null),
-        );
-        Value::Object(doc)
-    }
-
-    /// Reads a JSON report written by [`Grouped::to_json`] (any schema up to [`SCHEMA`];
-    /// a report without `schema` is a version-1 report, without `group_by` one grouped by
-    /// `vendor,code`).
+    /// A report from rows read back from a file: rows with the same key are summed (so that a
+    /// hand-edited report with repeated keys still adds up) and sorted, the unknown codes put
+    /// in admission order.
     ///
     /// # Errors
-    /// When the document is not such a report; the message says what is wrong.
-    pub fn from_json(doc: &Value) -> std::result::Result<Grouped, String> {
-        let obj = doc.as_object().ok_or("not a JSON object")?;
-        let schema = obj
-            .get("schema")
-            .map_or(Some(1), Value::as_u64)
-            .ok_or("`schema` is not a number")?;
-        if schema == 0 || schema > u64::from(SCHEMA) {
-            return Err(format!(
-                "unsupported report schema {schema} (this errscan reads 1 to {SCHEMA})"
-            ));
-        }
-        let group_by = match obj.get("group_by") {
-            None => DEFAULT_GROUP_BY.to_vec(),
-            Some(v) => {
-                let names: Vec<&str> = v
-                    .as_array()
-                    .ok_or("`group_by` is not an array")?
-                    .iter()
-                    .map(|n| n.as_str().ok_or("`group_by` holds a non-string"))
-                    .collect::<std::result::Result<_, _>>()?;
-                parse_group_by(&names.join(",")).map_err(|e| e.to_string())?
-            }
-        };
-        let summary_value = obj.get("summary").ok_or("no `summary`")?;
-        let summary: Summary = serde_json::from_value(summary_value.clone())
-            .map_err(|e| format!("bad `summary`: {e}"))?;
-        let rows_cut = summary_value
-            .get("rows_cut")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        let with_code = group_by.contains(&GroupKey::Code);
-        let text = |row: &Map<String, Value>, field: &str| -> std::result::Result<String, String> {
-            match row.get(field) {
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(Value::Null) | None => Ok(String::new()),
-                Some(other) => Err(format!("field `{field}` is not a string: {other}")),
-            }
-        };
-        let mut rows = Vec::new();
-        for (i, r) in obj
-            .get("counts")
-            .and_then(Value::as_array)
-            .ok_or("no `counts` array")?
-            .iter()
-            .enumerate()
-        {
-            let row = r
-                .as_object()
-                .ok_or_else(|| format!("counts[{i}] is not an object"))?;
-            let key = group_by
-                .iter()
-                .map(|k| {
-                    row.get(k.name())
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("counts[{i}] lacks `{}`", k.name()))
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let count = row
-                .get("count")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| format!("counts[{i}] lacks a numeric `count`"))?;
-            let notes = if with_code {
-                Some(Notes {
-                    name: text(row, "name")?,
-                    category: text(row, "category")?,
-                    vendor_category: text(row, "vendor_category")?,
-                    http_status: row
-                        .get("http_status")
-                        .and_then(Value::as_u64)
-                        .and_then(|s| u16::try_from(s).ok()),
-                    description: text(row, "description")?,
-                })
-            } else {
-                None
-            };
-            rows.push(Row { key, notes, count });
-        }
-        let mut unknown: Vec<UnknownCode> = match obj.get("unknown_codes") {
-            None => Vec::new(),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("bad `unknown_codes`: {e}"))?,
-        };
+    /// When a sum of rows overflows 64 bits; the message names the row by its key.
+    pub fn from_rows(
+        group_by: Vec<GroupKey>,
+        summary: Summary,
+        rows: Vec<Row>,
+        rows_cut: u64,
+        mut unknown: Vec<UnknownCode>,
+    ) -> std::result::Result<Grouped, String> {
         sort_unknown(&mut unknown);
         let mut g = Grouped {
             group_by,
@@ -562,9 +456,33 @@ impl Grouped {
             rows_cut,
             unknown,
         };
-        // Summed, so that a hand-edited report with repeated keys still adds up.
         g.add_rows(rows)?;
         Ok(g)
+    }
+}
+
+/// One cell of a row: text, an HTTP status (empty when none) or a count. Serialised as a
+/// string, a number or null, the values of a JSON report's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Cell<'a> {
+    /// A key value or annotation text.
+    Text(&'a str),
+    /// The documented HTTP status, if any.
+    Status(Option<u16>),
+    /// Hits.
+    Count(u64),
+}
+
+impl fmt::Display for Cell<'_> {
+    /// The cell as text: a status that is absent is empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Text(s) => f.write_str(s),
+            Cell::Status(None) => Ok(()),
+            Cell::Status(Some(n)) => write!(f, "{n}"),
+            Cell::Count(n) => write!(f, "{n}"),
+        }
     }
 }
 
@@ -697,6 +615,40 @@ mod tests {
     }
 
     #[test]
+    fn cells_follow_the_columns_without_repeating_a_key() {
+        let mut g = grouped(&[]);
+        g.group_by = vec![GroupKey::Category, GroupKey::Vendor, GroupKey::Code];
+        let row = Row {
+            key: vec!["token".into(), "okta".into(), "E0000011".into()],
+            notes: Some(Notes {
+                name: "Invalid token".into(),
+                category: "token".into(),
+                vendor_category: String::new(),
+                http_status: None,
+                description: "d".into(),
+            }),
+            count: 7,
+        };
+        let cells = g.cells(&row);
+        let names: Vec<&str> = cells.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, g.columns());
+        assert_eq!(
+            g.row_cells(&row),
+            [
+                "token",
+                "okta",
+                "E0000011",
+                "Invalid token",
+                "",
+                "",
+                "d",
+                "7"
+            ]
+        );
+        assert_eq!(cells[5], ("http_status", Cell::Status(None)));
+    }
+
+    #[test]
     fn merge_keeps_the_oldest_scan_time_and_sums_durations() {
         let at = |t: &str| Some(t.parse::<jiff::Timestamp>().unwrap());
         let mut old = grouped(&[("token", 1)]);
@@ -715,18 +667,5 @@ mod tests {
             a.merge(b).unwrap();
             assert_eq!((a.summary.scanned_at, a.summary.scan_seconds), (None, None));
         }
-    }
-
-    #[test]
-    fn json_round_trip() {
-        let mut a = grouped(&[("token", 2), ("mfa", 1)]);
-        a.summary.scanned_at = Some("2026-12-07T15:57:08.520115597Z".parse().unwrap());
-        a.summary.scan_seconds = Some(0.013256149);
-        a.top(1);
-        let back = Grouped::from_json(&a.to_json()).unwrap();
-        assert_eq!(back, a);
-        assert!(Grouped::from_json(&serde_json::json!({"schema": 99}))
-            .unwrap_err()
-            .contains("schema"));
     }
 }

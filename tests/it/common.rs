@@ -233,3 +233,10 @@ pub fn input_summary(summary: &serde_json::Value) -> serde_json::Value {
     }
     s
 }
+
+/// `report` written as a JSON report and read back, as `errscan merge` reads it.
+pub fn through_json(report: &errscan::Grouped) -> errscan::Grouped {
+    let mut text = Vec::new();
+    errscan::output::json::write_report(&mut text, report).unwrap();
+    errscan::output::json::read_report(std::str::from_utf8(&text).unwrap()).unwrap()
+}

@@ -3,6 +3,7 @@
 //! line on one thread. (Whether the matcher is right is `agreement`'s question, answered
 //! against an independent oracle.)
 
+use crate::common::through_json;
 use errscan::{Catalog, Counts, Matcher, ScanConfig, Scanner};
 use proptest::prelude::*;
 
@@ -175,8 +176,8 @@ proptest! {
         ba.merge(errscan::Grouped::from_report(&cat, &ra, &keys)).unwrap();
         prop_assert_eq!(&ba.rows, &expected.rows);
         // And through the JSON a report is written as.
-        let mut from_json = errscan::Grouped::from_json(&errscan::Grouped::from_report(&cat, &ra, &keys).to_json()).unwrap();
-        from_json.merge(errscan::Grouped::from_json(&errscan::Grouped::from_report(&cat, &rb, &keys).to_json()).unwrap()).unwrap();
+        let mut from_json = through_json(&errscan::Grouped::from_report(&cat, &ra, &keys));
+        from_json.merge(through_json(&errscan::Grouped::from_report(&cat, &rb, &keys))).unwrap();
         prop_assert_eq!(&from_json.rows, &expected.rows);
     }
 }
