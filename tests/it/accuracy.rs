@@ -5,22 +5,9 @@
 
 use std::collections::HashMap;
 
-use errscan::report::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
 
-use crate::common::{loghub_logs, repo_path};
-
-fn hits_of(scanner: &Scanner<'_>, cat: &Catalog, line: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    scanner
-        .hits_bytes(line, &mut |h| {
-            let a = Annotation::of(cat, &h.code);
-            out.push(format!("{}:{}", a.vendor, a.code));
-            Ok(())
-        })
-        .unwrap();
-    out
-}
+use crate::common::{hits_of, loghub_logs, repo_path};
 
 fn multiset(items: &[String]) -> HashMap<&str, usize> {
     let mut m = HashMap::new();

@@ -1,6 +1,6 @@
 //! A code read from a log has a bounded length, so the unknown-code cap bounds the report.
 
-use assert_cmd::Command;
+use crate::common::{errscan, stdout_of};
 
 #[test]
 fn long_unknown_codes_are_cut_to_the_bound() {
@@ -12,18 +12,7 @@ fn long_unknown_codes_are_cut_to_the_bound() {
             "{{\"success\":false,\"code\":\"Operation.Failure.X{i:03}{tail}\"}}\n"
         ));
     }
-    let out = Command::cargo_bin("errscan")
-        .unwrap()
-        .args(["scan", "-f", "csv"])
-        .write_stdin(log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = stdout_of(errscan().args(["scan", "-f", "csv"]).write_stdin(log));
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 400, "distinct prefixes stay distinct");
     for row in &rows {

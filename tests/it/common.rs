@@ -1,12 +1,19 @@
-//! What the test modules share: the binary under test, paths of the test data in the
-//! repository, vendor lines every test can count on, CSV and JSON count parsing, FIFOs, and
-//! running the binary as an unprivileged user.
+//! What the test modules share: the binary under test and running it (clean exit, expected
+//! failure, pipes read on threads), paths of the test data in the repository, vendor lines
+//! every test can count on, scanners and the line-by-line reference count, CSV and JSON
+//! count parsing, the scan-time fields of reports, FIFOs, and running the binary as an
+//! unprivileged user.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use errscan::report::Annotation;
+use errscan::{Catalog, Counts, Matcher, ScanConfig, Scanner};
 
 /// An Okta SDK exception line: one hit, `okta:E0000011`.
 pub const OKTA: &str =
@@ -91,16 +98,87 @@ pub fn loghub_logs() -> Vec<PathBuf> {
     files
 }
 
-/// Asserts a clean exit and returns standard output.
-pub fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
+/// Runs `cmd`, asserts a clean exit (status 0; the message shows the status and standard
+/// error) and returns its output.
+pub fn success(cmd: &mut Command) -> Output {
+    succeeded(cmd.output().unwrap())
+}
+
+/// Asserts that the run that gave `out` exited cleanly (as [`success`], for a command that
+/// `assert_cmd` cannot run, such as one whose standard input is a file).
+pub fn succeeded(out: Output) -> Output {
     assert!(
         out.status.success(),
         "status {:?}, stderr: {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    out
+}
+
+/// Asserts a clean exit and returns standard output, which must be UTF-8.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    String::from_utf8(success(cmd).stdout).unwrap()
+}
+
+/// Runs `cmd`, asserts that it exits with `status` and returns its standard error.
+pub fn stderr_of_failure(cmd: &mut Command, status: i32) -> String {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(status), "stderr: {stderr}");
+    stderr
+}
+
+/// Reads all of `from` on a thread of its own (so that a child's two pipes cannot block each
+/// other); join the handle for the bytes.
+pub fn read_on_thread(mut from: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = from.read_to_end(&mut v);
+        v
+    })
+}
+
+/// 1 MiB of text without an anchor of any rule, to pad lines with.
+pub fn filler() -> Vec<u8> {
+    b"the quick brown fox jumps over the lazy dog 0123456789 "
+        .iter()
+        .copied()
+        .cycle()
+        .take(1 << 20)
+        .collect()
+}
+
+/// A scanner of `cat` with `config`.
+pub fn scanner(cat: &Catalog, config: ScanConfig) -> Scanner<'_> {
+    Scanner::new(Matcher::new(cat, None).unwrap(), config).unwrap()
+}
+
+/// The reference count: every line of `data` scanned on its own, on one thread, by `matcher`,
+/// into `counts` (empty, made with the cap and vendor order to count under).
+pub fn line_by_line(matcher: &Matcher<'_>, data: &[u8], mut counts: Counts) -> Counts {
+    let mut scratch = Default::default();
+    for line in data.split(|b| *b == b'\n') {
+        matcher.find_lines(line, &mut scratch, |l| {
+            for h in l.hits {
+                counts.add(&h.code);
+            }
+        });
+    }
+    counts
+}
+
+/// The hits of one line, as `vendor:code`, in the order the scanner reports them.
+pub fn hits_of(scanner: &Scanner<'_>, cat: &Catalog, line: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    scanner
+        .hits_bytes(line, &mut |h| {
+            let a = Annotation::of(cat, &h.code);
+            out.push(format!("{}:{}", a.vendor, a.code));
+            Ok(())
+        })
+        .expect("scanning one line in memory cannot fail");
+    out
 }
 
 /// (vendor, code) -> count from `scan -f csv` output (rows of other keys summed).

@@ -2,21 +2,9 @@
 
 #![cfg(unix)]
 
-use crate::common::errscan;
+use crate::common::{errscan, stdout_of};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-
-use assert_cmd::Command;
-
-fn stdout(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[test]
 fn non_utf8_file_names_stay_distinct() {
@@ -27,7 +15,7 @@ fn non_utf8_file_names_stay_distinct() {
         std::fs::write(dir.path().join(OsStr::from_bytes(name)), line).unwrap();
     }
     let scan = |format: &str| {
-        stdout(
+        stdout_of(
             errscan()
                 .current_dir(dir.path())
                 .args(["scan", "-g", "file", "-f", format, "."]),
@@ -47,7 +35,7 @@ fn non_utf8_file_names_stay_distinct() {
     }
     assert_eq!(csv.lines().count(), 4, "{csv}");
     std::fs::write(dir.path().join("r.json"), &json).unwrap();
-    let merged = stdout(
+    let merged = stdout_of(
         errscan()
             .current_dir(dir.path())
             .args(["merge", "-f", "csv", "r.json", "r.json"]),
@@ -56,7 +44,7 @@ fn non_utf8_file_names_stay_distinct() {
         assert!(merged.contains(&format!("{name},2")), "{name} in {merged}");
     }
     // Hits name the file the same way.
-    let hits = stdout(
+    let hits = stdout_of(
         errscan()
             .current_dir(dir.path())
             .args(["scan", "--hits", "."]),

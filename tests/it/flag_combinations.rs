@@ -1,7 +1,7 @@
 //! Flags that meet: each combination either works or is a usage error (exit 2); none is
 //! silently ignored.
 
-use crate::common::errscan;
+use crate::common::{errscan, stdout_of, success};
 
 const LINE: &str = "2026-11-21T03:14:07Z WARN HTTP 401, Okta E0000011 (Invalid token provided)\n";
 
@@ -19,13 +19,7 @@ fn hits_are_written_to_the_output_file() {
             Some(path) => cmd.arg(path),
             None => cmd.write_stdin(LINE.repeat(3)),
         };
-        let out = cmd.output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = success(&mut cmd);
         assert!(out.stdout.is_empty(), "hits went to stdout");
         let text = std::fs::read_to_string(&file).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
@@ -93,22 +87,15 @@ fn every_keeps_the_top_rows_of_each_window() {
         "HTTP 401, Okta E0000004 (x)\n".repeat(2)
     );
     let rows = |extra: &[&str]| -> Vec<serde_json::Value> {
-        let out = errscan()
-            .args(["scan", "--every", "1h"])
-            .args(extra)
-            .write_stdin(log.clone())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        stdout_of(
+            errscan()
+                .args(["scan", "--every", "1h"])
+                .args(extra)
+                .write_stdin(log.clone()),
+        )
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
     };
     assert_eq!(rows(&[]).len(), 3);
     let top = rows(&["--top", "2"]);

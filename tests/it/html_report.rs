@@ -14,20 +14,7 @@ use errscan::{Catalog, Grouped, Input, Matcher, ScanConfig, Scanner};
 use regex::Regex;
 use serde_json::Value;
 
-/// errscan as a plain process command (the page tests hand it to `run`).
-fn errscan() -> Command {
-    Command::new(crate::common::bin())
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::{errscan, success};
 
 /// A log of several hours: the lines of the in-repo sample logs, each given a time (37 s
 /// apart), every tenth one as an undated continuation line.
@@ -315,12 +302,14 @@ fn chromium_shows_hostile_codes_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let report = hostile_report(dir.path());
     let page = dir.path().join("page.html");
-    run(errscan()
-        .args(["merge", "-f", "html", "--baseline"])
-        .arg(&report)
-        .arg("-o")
-        .arg(&page)
-        .arg(&report));
+    success(
+        errscan()
+            .args(["merge", "-f", "html", "--baseline"])
+            .arg(&report)
+            .arg("-o")
+            .arg(&page)
+            .arg(&report),
+    );
     let dom = String::from_utf8(chromium(&page, "--dump-dom").stdout).unwrap();
     assert_self_contained(&dom);
     assert_eq!(
@@ -343,17 +332,21 @@ fn merge_html_keeps_hosts_apart_and_says_what_it_cannot_draw() {
         let log = dir.path().join(format!("{host}.log"));
         std::fs::write(&log, hours_log(skip)).unwrap();
         let json = dir.path().join(format!("{host}.json"));
-        run(errscan()
-            .args(["scan", "-f", "json", "-g", "vendor,code,file,hour", "-o"])
-            .arg(&json)
-            .arg(&log));
+        success(
+            errscan()
+                .args(["scan", "-f", "json", "-g", "vendor,code,file,hour", "-o"])
+                .arg(&json)
+                .arg(&log),
+        );
         reports.push(json);
     }
     let page = dir.path().join("all.html");
-    let out = run(errscan()
-        .args(["merge", "-f", "html", "-o"])
-        .arg(&page)
-        .args(&reports));
+    let out = success(
+        errscan()
+            .args(["merge", "-f", "html", "-o"])
+            .arg(&page)
+            .args(&reports),
+    );
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -367,14 +360,18 @@ fn merge_html_keeps_hosts_apart_and_says_what_it_cannot_draw() {
 
     // A report without time and file keys: the page and stderr say what is missing.
     let flat = dir.path().join("flat.json");
-    run(errscan()
-        .args(["scan", "-f", "json", "-o"])
-        .arg(&flat)
-        .arg(dir.path().join("idp-1.log")));
-    let out = run(errscan()
-        .args(["merge", "-f", "html", "-o"])
-        .arg(&page)
-        .arg(&flat));
+    success(
+        errscan()
+            .args(["scan", "-f", "json", "-o"])
+            .arg(&flat)
+            .arg(dir.path().join("idp-1.log")),
+    );
+    let out = success(
+        errscan()
+            .args(["merge", "-f", "html", "-o"])
+            .arg(&page)
+            .arg(&flat),
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("no chart of hits over time"), "{stderr}");
     assert!(stderr.contains("no per-file table"), "{stderr}");
@@ -407,12 +404,14 @@ fn baseline_marks_new_risen_and_fallen_codes_with_numbers() {
     std::fs::write(&before, b.to_string()).unwrap();
     std::fs::write(&now, n.to_string()).unwrap();
     let page = dir.path().join("page.html");
-    run(errscan()
-        .args(["merge", "-f", "html", "--baseline"])
-        .arg(&before)
-        .arg("-o")
-        .arg(&page)
-        .arg(&now));
+    success(
+        errscan()
+            .args(["merge", "-f", "html", "--baseline"])
+            .arg(&before)
+            .arg("-o")
+            .arg(&page)
+            .arg(&now),
+    );
     let text = std::fs::read_to_string(&page).unwrap();
     let changes = &text[text.find(r#"id="changes""#).unwrap()..];
     let changes = &changes[..changes.find("</section>").unwrap()];
@@ -469,10 +468,12 @@ fn page_of_a_large_report_stays_under_one_megabyte() {
     let report = dir.path().join("big.json");
     std::fs::write(&report, doc.to_string()).unwrap();
     let page = dir.path().join("big.html");
-    run(errscan()
-        .args(["merge", "-f", "html", "-o"])
-        .arg(&page)
-        .arg(&report));
+    success(
+        errscan()
+            .args(["merge", "-f", "html", "-o"])
+            .arg(&page)
+            .arg(&report),
+    );
     let size = std::fs::metadata(&page).unwrap().len();
     assert!(size < 1 << 20, "{size} bytes");
     let text = std::fs::read_to_string(&page).unwrap();

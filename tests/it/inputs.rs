@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{bin, errscan, mkfifo, open_to_everyone, unprivileged};
+use crate::common::{bin, errscan, mkfifo, open_to_everyone, stdout_of, unprivileged};
 
 /// Count rows keyed by every column but `count` (and `file`, which differs between variants),
 /// each as `column=value`.
@@ -393,18 +393,9 @@ fn directory_is_walked_recursively_skipping_hidden_and_filtering_by_glob() {
 #[test]
 fn directory_files_are_scanned_in_file_name_order() {
     let t = tree();
-    let out = errscan()
-        .args(["scan", "--hits"])
-        .arg(t.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = stdout_of(errscan().args(["scan", "--hits"]).arg(t.dir.path()));
     let mut files: Vec<String> = Vec::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in out.lines() {
         let hit: serde_json::Value = serde_json::from_str(line).unwrap();
         let file = hit["file"].as_str().unwrap().to_string();
         if files.last() != Some(&file) {

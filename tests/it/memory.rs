@@ -10,13 +10,13 @@
 //! behaves the same, only slower in a debug build (release: 24 MB peak for 2 GiB of NULs).
 #![cfg(target_os = "linux")]
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{bin, vm_hwm};
+use crate::common::{bin, filler, read_on_thread, vm_hwm};
 
 /// The bound on errscan's peak resident memory, on any input.
 const RSS_BOUND: u64 = 256 << 20;
@@ -50,18 +50,8 @@ fn run_measured(args: &[&str], feed: impl FnOnce(ChildStdin) + Send + 'static) -
     let pid = child.id() as libc::pid_t;
     let stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || feed(stdin));
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
+    let out_reader = read_on_thread(child.stdout.take().unwrap());
+    let err_reader = read_on_thread(child.stderr.take().unwrap());
     let done = Arc::new(AtomicBool::new(false));
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let watcher = {
@@ -215,12 +205,7 @@ const MIDDLE_AT: usize = LONG_LINE / 2;
 /// Writes the 300 MB line: the Okta code at its start, the Stormpath code in its middle, the
 /// Akamai code at its end, filler without anchors between.
 fn write_long_line(mut w: impl Write) {
-    let filler: Vec<u8> = b"the quick brown fox jumps over the lazy dog 0123456789 "
-        .iter()
-        .copied()
-        .cycle()
-        .take(1 << 20)
-        .collect();
+    let filler = filler();
     let fill = |w: &mut dyn Write, mut n: usize| -> std::io::Result<()> {
         while n > 0 {
             let take = n.min(filler.len());

@@ -1,23 +1,18 @@
 //! `errscan merge` refuses what it cannot sum exactly, and says which file and row.
 
-use crate::common::errscan;
+use crate::common::{errscan, stdout_of};
 
 const LINE: &str = "HTTP 401, Okta E0000011 (Invalid token provided)\n";
 
 /// A JSON report of `log` scanned with `args`, written to `dir/name`.
 fn report(dir: &std::path::Path, name: &str, log: &str, args: &[&str]) {
-    let out = errscan()
-        .args(["scan", "-f", "json"])
-        .args(args)
-        .write_stdin(log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        errscan()
+            .args(["scan", "-f", "json"])
+            .args(args)
+            .write_stdin(log),
     );
-    std::fs::write(dir.join(name), out.stdout).unwrap();
+    std::fs::write(dir.join(name), out).unwrap();
 }
 
 #[test]
@@ -84,17 +79,11 @@ fn merge_accepts_the_same_keys_in_another_order() {
     let dir = tempfile::tempdir().unwrap();
     report(dir.path(), "a.json", LINE, &["-g", "vendor,code"]);
     report(dir.path(), "b.json", LINE, &["-g", "code,vendor"]);
-    let out = errscan()
-        .current_dir(dir.path())
-        .args(["merge", "-f", "ndjson", "a.json", "b.json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        errscan()
+            .current_dir(dir.path())
+            .args(["merge", "-f", "ndjson", "a.json", "b.json"]),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(
         text.starts_with(r#"{"vendor":"okta","code":"E0000011""#),

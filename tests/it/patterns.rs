@@ -1,7 +1,7 @@
 //! `--patterns DIR` adds to the built-in catalog, a built-in vendor's id replaces it, and
 //! `--no-builtin` uses only the given directories; `scan` and `catalog` follow the same flags.
 
-use crate::common::errscan;
+use crate::common::{errscan, stderr_of_failure, stdout_of};
 
 const ACME: &str = "[vendor]\nid = \"acme\"\nname = \"Acme IdP\"\n\
     [[rule]]\nid = \"err\"\nanchors = [\"ACME-\"]\nat_anchor = true\nregex = 'ACME-(?P<code>\\d{3})\\b'\n\
@@ -11,20 +11,14 @@ const LOG: &str =
     "x ACME-401 y\nHTTP 401, Okta E0000011 (Invalid token provided)\nACME-999 z ACME-401\n";
 
 fn scan_csv(args: &[&str], dir: &std::path::Path) -> String {
-    let out = errscan()
-        .args(["scan", "-f", "csv", "-g", "vendor,code"])
-        .args(args)
-        .arg("--patterns")
-        .arg(dir)
-        .write_stdin(LOG)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        errscan()
+            .args(["scan", "-f", "csv", "-g", "vendor,code"])
+            .args(args)
+            .arg("--patterns")
+            .arg(dir)
+            .write_stdin(LOG),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let mut rows: Vec<String> = text
         .lines()
         .skip(1)
@@ -81,11 +75,6 @@ fn a_builtin_vendor_id_replaces_that_vendor_only() {
 
 #[test]
 fn no_builtin_without_a_directory_is_a_clear_error() {
-    let out = errscan()
-        .args(["catalog", "--no-builtin"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of_failure(errscan().args(["catalog", "--no-builtin"]), 2);
     assert!(err.contains("no pattern files"), "{err}");
 }

@@ -3,7 +3,7 @@
 //! line on one thread. (Whether the matcher is right is `agreement`'s question, answered
 //! against an independent oracle.)
 
-use crate::common::through_json;
+use crate::common::{self, line_by_line, through_json};
 use errscan::{Catalog, Counts, Matcher, ScanConfig, Scanner};
 use proptest::prelude::*;
 
@@ -49,16 +49,11 @@ fn log() -> impl Strategy<Value = Vec<u8>> {
 
 /// The reference: every line scanned on its own, one thread, by the same matcher.
 fn reference(matcher: &Matcher<'_>, data: &[u8]) -> Counts {
-    let mut counts = Counts::new(matcher.catalog().entries().len());
-    let mut scratch = Default::default();
-    for line in data.split(|b| *b == b'\n') {
-        matcher.find_lines(line, &mut scratch, |l| {
-            for h in l.hits {
-                counts.add(&h.code);
-            }
-        });
-    }
-    counts
+    line_by_line(
+        matcher,
+        data,
+        Counts::new(matcher.catalog().entries().len()),
+    )
 }
 
 fn scanner(cat: &Catalog, threads: usize, chunk: usize, block: usize) -> Scanner<'_> {
@@ -68,7 +63,7 @@ fn scanner(cat: &Catalog, threads: usize, chunk: usize, block: usize) -> Scanner
         block_size: block,
         ..ScanConfig::default()
     };
-    Scanner::new(Matcher::new(cat, None).unwrap(), config).unwrap()
+    common::scanner(cat, config)
 }
 
 proptest! {

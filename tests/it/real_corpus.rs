@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use errscan::Annotation;
 use errscan::{Catalog, Matcher, ScanConfig, Scanner};
+
+use crate::common::hits_of;
 
 /// Recall every vendor must reach on each half.
 const MIN_RECALL: f64 = 0.97;
@@ -51,18 +52,6 @@ struct Score {
     near_misses: usize,
     per_vendor: BTreeMap<String, Tally>,
     mistakes: Vec<String>,
-}
-
-fn hits_of(scanner: &Scanner<'_>, cat: &Catalog, line: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    scanner
-        .hits_bytes(line, &mut |h| {
-            let a = Annotation::of(cat, &h.code);
-            out.push(format!("{}:{}", a.vendor, a.code));
-            Ok(())
-        })
-        .expect("scanning one line in memory cannot fail");
-    out
 }
 
 fn multiset(items: &[String]) -> HashMap<&str, usize> {

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::{
-    bin, errscan, input_summary, json_counts, mkfifo, vm_hwm, VendorCodeCounts as Counts, AKAMAI,
-    OKTA, STORMPATH, VENDOR_LINES,
+    bin, errscan, filler, input_summary, json_counts, mkfifo, success, vm_hwm,
+    VendorCodeCounts as Counts, AKAMAI, OKTA, STORMPATH, VENDOR_LINES,
 };
 
 fn counts(pairs: &[(&str, &str, u64)]) -> Counts {
@@ -79,17 +79,11 @@ where
     S: Into<OsString>,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let out = errscan()
-        .args(["scan", "--hits"])
-        .args(&args)
-        .write_stdin(stdin.unwrap_or_default().to_vec())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = success(
+        errscan()
+            .args(["scan", "--hits"])
+            .args(&args)
+            .write_stdin(stdin.unwrap_or_default().to_vec()),
     );
     out.stdout
         .split(|b| *b == b'\n')
@@ -385,12 +379,7 @@ fn write_long_line(path: &Path) {
     let head = format!("{OKTA} ");
     let middle = format!(" {STORMPATH} ");
     let tail = " Okta E0000011 (Invalid token provided)\n";
-    let filler: Vec<u8> = b"the quick brown fox jumps over the lazy dog 0123456789 "
-        .iter()
-        .copied()
-        .cycle()
-        .take(1 << 20)
-        .collect();
+    let filler = filler();
     let fill = LONG_LINE - head.len() - middle.len() - tail.len();
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
     let write_filler = |w: &mut BufWriter<File>, mut n: usize| {
@@ -714,15 +703,7 @@ fn table_output_has_no_escape_byte_from_file_names_or_codes() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("red"));
 
-    let patterns = dir.path().join("patterns");
-    std::fs::create_dir(&patterns).unwrap();
-    std::fs::write(
-        patterns.join("acme.toml"),
-        "[vendor]\nid = \"acme\"\nname = \"Acme\"\n\
-         [[rule]]\nid = \"any\"\nanchors = [\"ACME-\"]\nat_anchor = true\nregex = 'ACME-(?P<code>[^ ]+)'\n\
-         [[code]]\ncode = \"401\"\ncategory = \"authentication\"\ndescription = \"Bad password.\"\n",
-    )
-    .unwrap();
+    let patterns = acme_patterns(dir.path());
     let out = errscan()
         .args([
             "scan",
@@ -842,15 +823,7 @@ fn csv_cells_that_start_a_formula_are_prefixed_with_a_quote() {
     assert_eq!(files, expected);
 
     // A code captured from a log by a user rule.
-    let patterns = dir.path().join("patterns");
-    std::fs::create_dir(&patterns).unwrap();
-    std::fs::write(
-        patterns.join("acme.toml"),
-        "[vendor]\nid = \"acme\"\nname = \"Acme\"\n\
-         [[rule]]\nid = \"any\"\nanchors = [\"ACME-\"]\nat_anchor = true\nregex = 'ACME-(?P<code>[^ ]+)'\n\
-         [[code]]\ncode = \"401\"\ncategory = \"authentication\"\ndescription = \"Bad password.\"\n",
-    )
-    .unwrap();
+    let patterns = acme_patterns(dir.path());
     let out = errscan()
         .args(["scan", "-f", "csv", "--patterns"])
         .arg(&patterns)
@@ -1182,4 +1155,19 @@ fn unreadable_inputs_are_named_and_the_good_ones_still_counted() {
             r.stderr
         );
     }
+}
+
+/// Writes `DIR/patterns/acme.toml`, a user vendor whose one rule captures any text after
+/// `ACME-` as a code (so codes come straight from the log), and returns `DIR/patterns`.
+fn acme_patterns(dir: &Path) -> std::path::PathBuf {
+    let patterns = dir.join("patterns");
+    std::fs::create_dir(&patterns).unwrap();
+    std::fs::write(
+        patterns.join("acme.toml"),
+        "[vendor]\nid = \"acme\"\nname = \"Acme\"\n\
+         [[rule]]\nid = \"any\"\nanchors = [\"ACME-\"]\nat_anchor = true\nregex = 'ACME-(?P<code>[^ ]+)'\n\
+         [[code]]\ncode = \"401\"\ncategory = \"authentication\"\ndescription = \"Bad password.\"\n",
+    )
+    .unwrap();
+    patterns
 }

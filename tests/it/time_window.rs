@@ -8,8 +8,10 @@ use std::io::Write;
 
 use errscan::report::timestamp::Granularity;
 use errscan::report::window::Window;
-use errscan::{Catalog, Input, Matcher, MmapPolicy, ScanConfig, Scanner};
+use errscan::{Catalog, Input, MmapPolicy, ScanConfig};
 use proptest::prelude::*;
+
+use crate::common::scanner;
 
 const BASE: i64 = 1_795_230_000; // 2026-11-21T...Z
 
@@ -71,10 +73,6 @@ fn catalog() -> &'static Catalog {
         let okta = include_str!("../../patterns/okta.toml");
         Catalog::from_sources(&[("okta.toml".to_string(), okta.to_string())]).unwrap()
     })
-}
-
-fn scanner(cat: &Catalog, config: ScanConfig) -> Scanner<'_> {
-    Scanner::new(Matcher::new(cat, None).unwrap(), config).unwrap()
 }
 
 /// Hits per hour bucket (`None`: undated) as counted by a scan.
@@ -215,13 +213,7 @@ fn hits_listing_keeps_the_hits_the_counts_keep() {
         } else {
             cmd.arg(&path);
         }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(crate::common::succeeded(cmd.output().unwrap()).stdout).unwrap()
     };
     let count = |args: &[&str]| -> u64 {
         let mut a = vec!["-f", "json"];

@@ -1,8 +1,7 @@
 //! The distinct-unknown-code cap: which codes are kept, and their counts, never depend on how
 //! the input is split (threads, chunks, blocks, files, mmap or read) nor on merging reports.
 
-use crate::common::{errscan, through_json};
-use assert_cmd::Command;
+use crate::common::{errscan, line_by_line, scanner, stdout_of, through_json};
 use errscan::report::grouping::parse_group_by;
 use errscan::{Catalog, Counts, Grouped, Matcher, Report, ScanConfig, Scanner, Summary};
 use proptest::prelude::*;
@@ -38,25 +37,13 @@ fn log() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-fn scanner(cat: &Catalog, config: ScanConfig) -> Scanner<'_> {
-    Scanner::new(Matcher::new(cat, None).unwrap(), config).unwrap()
-}
-
 /// Every line scanned on its own, one thread, one count.
 fn reference(matcher: &Matcher<'_>, data: &[u8], cap: usize) -> Counts {
     let cat = matcher.catalog();
-    let mut counts = Counts::new(cat.entries().len())
+    let counts = Counts::new(cat.entries().len())
         .with_unknown_cap(cap)
         .with_vendor_order(cat);
-    let mut scratch = Default::default();
-    for line in data.split(|b| *b == b'\n') {
-        matcher.find_lines(line, &mut scratch, |l| {
-            for h in l.hits {
-                counts.add(&h.code);
-            }
-        });
-    }
-    counts
+    line_by_line(matcher, data, counts)
 }
 
 fn report_of(s: &Scanner<'_>, name: &str, data: &[u8]) -> Report {
@@ -158,16 +145,6 @@ proptest! {
     }
 }
 
-fn stdout(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The count of `code` in a CSV report (0 when it has no row).
 fn count_of(csv: &str, code: &str) -> u64 {
     csv.lines()
@@ -201,7 +178,7 @@ fn unknown_cap_does_not_depend_on_files_streams_or_merge() {
         if let Some(s) = stdin {
             cmd.write_stdin(s);
         }
-        stdout(&mut cmd)
+        stdout_of(&mut cmd)
     };
     let files = scan(&["A.log", "B.log"], None);
     let piped = scan(&[], Some(format!("{a}{b}")));
@@ -232,14 +209,14 @@ fn unknown_cap_does_not_depend_on_files_streams_or_merge() {
         let out = scan(&["-f", "json", extra], None);
         std::fs::write(dir.path().join(name), out).unwrap();
     }
-    let merged = stdout(
+    let merged = stdout_of(
         errscan()
             .current_dir(dir.path())
             .args(["merge", "-f", "csv", "a.json", "b.json"]),
     );
     assert_eq!(merged, files);
     // With a cap wide enough for every code, 99001 counts twice in every way.
-    let wide = stdout(errscan().current_dir(dir.path()).args([
+    let wide = stdout_of(errscan().current_dir(dir.path()).args([
         "scan",
         "-f",
         "csv",
