@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_signal_during_every_flushes_the_open_window() {
@@ -21,8 +21,11 @@ fn a_signal_during_every_flushes_the_open_window() {
             .write_all(&b"HTTP 400, Stormpath 2001 (x)\n".repeat(3))
             .unwrap();
         stdin.flush().unwrap();
-        // The stream stays open: only the signal can end the window.
-        std::thread::sleep(Duration::from_millis(1500));
+        // The stream stays open: only the signal can end the window. Sent once errscan
+        // catches it (before, it would die of it, whatever its handling), and once the lines
+        // have had time to be read.
+        wait_until_caught(child.id(), number);
+        std::thread::sleep(Duration::from_millis(500));
         let killed = Command::new("kill")
             .arg(format!("-{name}"))
             .arg(child.id().to_string())
@@ -40,5 +43,28 @@ fn a_signal_during_every_flushes_the_open_window() {
         assert_eq!(rows.len(), 1, "SIG{name}: {text}");
         assert_eq!(rows[0]["code"], "2001");
         assert_eq!(rows[0]["count"], 3, "SIG{name}");
+    }
+}
+
+/// Waits until process `pid` catches signal `number` (its bit in `SigCgt` of
+/// `/proc/PID/status`), for at most a minute: a slow start on a loaded machine must not turn
+/// into a signal that kills errscan before it has installed its handlers.
+fn wait_until_caught(pid: u32, number: i32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .map(|mask| u64::from_str_radix(mask.trim(), 16).unwrap())
+            .unwrap();
+        if caught & (1 << (number - 1)) != 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "errscan did not catch signal {number} within a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
