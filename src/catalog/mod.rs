@@ -197,6 +197,10 @@ pub struct Rule {
     /// The rule's hits count only on a line where no other rule of its vendor hit (Akamai's
     /// error name, for an envelope that lacks the number).
     pub fallback: bool,
+    /// Whether the capture is looked up ignoring ASCII letter case (`INVALID_GRANT` finds
+    /// `invalid_grant`), and counted under the catalog's spelling. The regex's own case
+    /// sensitivity is the pattern's (`(?i:...)`); anchors stay literal.
+    pub fold_case: bool,
     /// Where the rule is declared, for messages: `file:line`.
     pub origin: String,
 }
@@ -216,6 +220,12 @@ pub struct Catalog {
     by_code: Vec<CodeMap>,
     /// Per vendor: documented name -> first entry with that name.
     by_name: Vec<CodeMap>,
+    /// `by_code` and `by_name` with ASCII-lowercased keys, for `fold_case` rules.
+    by_code_folded: Vec<CodeMap>,
+    by_name_folded: Vec<CodeMap>,
+    /// Per vendor: the first two codes that differ only in letter case, if any (a
+    /// `fold_case` rule of that vendor could not tell them apart).
+    fold_clash: Vec<Option<(String, String)>>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +269,8 @@ struct RuleDef {
     suppresses: Vec<String>,
     #[serde(default)]
     fallback: bool,
+    #[serde(default)]
+    fold_case: bool,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +409,9 @@ impl Catalog {
             rules: Vec::new(),
             by_code: Vec::new(),
             by_name: Vec::new(),
+            by_code_folded: Vec::new(),
+            by_name_folded: Vec::new(),
+            fold_clash: Vec::new(),
         };
         let mut pending = Vec::new();
         for (file, text) in files {
@@ -516,6 +531,9 @@ impl Catalog {
             .map_err(|_| Error::pattern(file, vline, "too many vendors"))?;
         self.by_code.push(CodeMap::default());
         self.by_name.push(CodeMap::default());
+        self.by_code_folded.push(CodeMap::default());
+        self.by_name_folded.push(CodeMap::default());
+        self.fold_clash.push(None);
         self.vendors.push(Vendor {
             id: vdef.id,
             name: vdef.name,
@@ -569,6 +587,17 @@ impl Catalog {
                 self.by_name[usize::from(vendor)]
                     .entry(name.as_bytes().into())
                     .or_insert(id);
+                self.by_name_folded[usize::from(vendor)]
+                    .entry(name.to_ascii_lowercase().into_bytes().into())
+                    .or_insert(id);
+            }
+            let v = usize::from(vendor);
+            let first = *self.by_code_folded[v]
+                .entry(c.code.to_ascii_lowercase().into_bytes().into())
+                .or_insert(id);
+            if first != id && self.fold_clash[v].is_none() {
+                self.fold_clash[v] =
+                    Some((self.entries[first as usize].code.clone(), c.code.clone()));
             }
             self.entries.push(Entry {
                 vendor,
@@ -650,6 +679,16 @@ impl Catalog {
                 let joined: Vec<String> = list.iter().map(|p| format!("(?:{p})")).collect();
                 compile(what, &joined.join("|")).map(Some)
             };
+            if let (true, Some((a, b))) = (r.fold_case, &self.fold_clash[usize::from(vendor)]) {
+                return Err(Error::pattern(
+                    file,
+                    line,
+                    format!(
+                        "rule `{}`: `fold_case` cannot tell codes `{a}` and `{b}` apart",
+                        r.id
+                    ),
+                ));
+            }
             let require = any("require_any", &r.require_any)?;
             let reject = any("reject_any", &r.reject_any)?;
             let attribute = r
@@ -673,6 +712,7 @@ impl Catalog {
                     attribute: Vec::new(),
                     suppresses: Vec::new(),
                     fallback: r.fallback,
+                    fold_case: r.fold_case,
                     origin: format!("{file}:{line}"),
                 },
                 attribute,
@@ -731,6 +771,33 @@ impl Catalog {
             Lookup::Code => self.by_code.get(usize::from(vendor))?.get(text).copied(),
             Lookup::Name => self.by_name.get(usize::from(vendor))?.get(text).copied(),
         }
+    }
+
+    /// The entry of `vendor` that `rule`'s capture `text` names: looked up as the rule's
+    /// `lookup` says, ignoring ASCII case when the rule has `fold_case`.
+    pub fn lookup_for(&self, rule: &Rule, vendor: VendorId, text: &[u8]) -> Option<EntryId> {
+        if !rule.fold_case {
+            return self.lookup(vendor, text, rule.lookup);
+        }
+        // Folded in a buffer on the stack: no allocation per hit for any code or usual name.
+        let mut buf = [0u8; 256];
+        let owned;
+        let folded: &[u8] = match buf.get_mut(..text.len()) {
+            Some(f) => {
+                f.copy_from_slice(text);
+                f.make_ascii_lowercase();
+                f
+            }
+            None => {
+                owned = text.to_ascii_lowercase();
+                &owned
+            }
+        };
+        let map = match rule.lookup {
+            Lookup::Code => self.by_code_folded.get(usize::from(vendor))?,
+            Lookup::Name => self.by_name_folded.get(usize::from(vendor))?,
+        };
+        map.get(folded).copied()
     }
 
     /// Resolves a comma-separated vendor list (`okta,wso2`) into vendor indexes.
@@ -879,6 +946,44 @@ mod tests {
     const ACME: &str = "[vendor]\nid = \"acme\"\nname = \"Acme\"\n\
         [[rule]]\nid = \"r\"\nanchors = [\"ACME-\"]\nregex = 'ACME-(?P<code>\\d+)'\n\
         [[code]]\ncode = \"1\"\ncategory = \"token\"\ndescription = \"d\"\n";
+
+    #[test]
+    fn fold_case_finds_any_letter_case_and_refuses_codes_it_cannot_tell_apart() {
+        let rule = "[[rule]]\nid = \"r\"\nanchors = [\"X=\"]\nregex = 'X=(?P<code>\\w+)'\n";
+        let code = |c: &str| {
+            format!("[[code]]\ncode = \"{c}\"\ncategory = \"token\"\ndescription = \"d\"\n")
+        };
+        let folded = format!(
+            "{VENDOR}{rule}fold_case = true\n{}{}",
+            code("E0000A"),
+            code("bad_grant")
+        );
+        let cat = load(&folded).unwrap();
+        let (v, r) = (cat.vendor_id("v").unwrap(), &cat.rules()[0]);
+        let found = |text: &str| {
+            cat.lookup_for(r, v, text.as_bytes())
+                .map(|id| cat.entry(id).code.clone())
+        };
+        assert_eq!(found("e0000a").as_deref(), Some("E0000A"));
+        assert_eq!(found("BAD_GRANT").as_deref(), Some("bad_grant"));
+        assert_eq!(found("bad_grants"), None);
+        assert_eq!(found(&"A".repeat(300)), None);
+        let exact = load(&format!("{VENDOR}{rule}{}", code("E0000A"))).unwrap();
+        assert_eq!(exact.lookup_for(&exact.rules()[0], v, b"e0000a"), None);
+        // Two codes that differ only in case: fine without `fold_case`, an error with it.
+        assert!(load(&format!("{VENDOR}{rule}{}{}", code("Ab"), code("aB"))).is_ok());
+        let err = load(&format!(
+            "{VENDOR}{rule}fold_case = true\n{}{}",
+            code("Ab"),
+            code("aB")
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`fold_case` cannot tell codes `Ab` and `aB` apart"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn pattern_directories_add_to_the_builtin_catalog() {

@@ -8,7 +8,6 @@
 use regex_automata::{Anchored, Input as RInput};
 
 use super::{CodeRef, Hit, Matcher, Scratch};
-use crate::catalog::Lookup;
 
 /// Why a rule tried on a line gave no hit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,10 +131,9 @@ impl Matcher<'_> {
     /// The catalog entry a captured code resolves to, by the rule's vendor or any vendor it
     /// attributes to (as settling does, whatever the line names).
     fn lookup_anywhere(&self, rule: &crate::catalog::Rule, code: &[u8]) -> Option<CodeRef> {
-        let how: Lookup = rule.lookup;
         std::iter::once(rule.vendor)
             .chain(rule.attribute.iter().map(|&(v, _)| v))
-            .find_map(|v| self.catalog.lookup(v, code, how))
+            .find_map(|v| self.catalog.lookup_for(rule, v, code))
             .map(CodeRef::Known)
     }
 }

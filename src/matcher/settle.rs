@@ -64,18 +64,18 @@ impl<'c> Matcher<'c> {
     ) -> Option<CodeRef> {
         let cat = self.catalog;
         if let Some(v) = attributed {
-            if let Some(id) = cat.lookup(v, code, rule.lookup) {
+            if let Some(id) = cat.lookup_for(rule, v, code) {
                 return Some(CodeRef::Known(id));
             }
         }
-        if let Some(id) = cat.lookup(rule.vendor, code, rule.lookup) {
+        if let Some(id) = cat.lookup_for(rule, rule.vendor, code) {
             return Some(match attributed {
                 Some(vendor) if vendor != rule.vendor => CodeRef::Attributed { vendor, entry: id },
                 _ => CodeRef::Known(id),
             });
         }
         for &(v, _) in &rule.attribute {
-            if let Some(id) = cat.lookup(v, code, rule.lookup) {
+            if let Some(id) = cat.lookup_for(rule, v, code) {
                 return Some(CodeRef::Known(id));
             }
         }

@@ -436,6 +436,17 @@ fn each_rule_field_means_what_the_readme_says() {
         code("denied", "")
     );
     let two = |line: &str| both_on(&[("v.toml", &v_file), ("w.toml", &w_file)], line);
+    // The same rule with and without `fold_case`; its anchors name the case forms to find.
+    let folding = |fold: bool| {
+        format!(
+            "{V}[[rule]]\nid = \"f\"\nanchors = [\"ERR=\", \"Err=\"]\nat_anchor = true\n\
+             regex = '(?i:err)=(?P<code>\\w+)'\nfold_case = {fold}\n{}{}{}",
+            code("bad_grant", "name = \"Bad_Thing\""),
+            code("E0000X", ""),
+            code("BAD_GRANT_TYPE", ""),
+        )
+    };
+    let (folded, exact) = (folding(true), folding(false));
     /// (what is shown, (oracle's hits, errscan's hits), the hits wanted).
     type Case<'a> = (&'a str, (Vec<String>, Vec<String>), &'a [&'a str]);
     let cases: Vec<Case<'_>> = vec![
@@ -517,6 +528,26 @@ fn each_rule_field_means_what_the_readme_says() {
             &["v:T.Fail.X"],
         ),
         ("generic and unknown", two("T.Fail T.Other"), &["v:T.Other"]),
+        // `fold_case`: any letter case finds the entry, reported as the catalog spells it,
+        // once per line; a capture the catalog lacks stays as the log wrote it.
+        (
+            "fold_case",
+            both_on(
+                &[("v.toml", &folded)],
+                "ERR=BAD_GRANT Err=e0000x ERR=Bad_Grant Err=bad_grant_type",
+            ),
+            &["v:bad_grant", "v:E0000X", "v:BAD_GRANT_TYPE"],
+        ),
+        (
+            "fold_case, unknown",
+            both_on(&[("v.toml", &folded)], "ERR=OTHER"),
+            &["v:OTHER"],
+        ),
+        (
+            "without fold_case",
+            both_on(&[("v.toml", &exact)], "ERR=BAD_GRANT Err=bad_grant"),
+            &["v:BAD_GRANT", "v:bad_grant"],
+        ),
         // One hit per code and line, in order of offset.
         (
             "once per line",

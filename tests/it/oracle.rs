@@ -21,7 +21,8 @@
 //! 4. **Attribution.** The first `attribute` condition, in the rule's order, whose `when`
 //!    matches the line names the vendor the line is attributed to.
 //! 5. **Lookup.** The capture is looked up (in `code`, or in `name` with `lookup = "name"`,
-//!    where the first entry with that name wins) in the attributed vendor; then in the rule's
+//!    where the first entry with that name wins; with `fold_case = true` ignoring ASCII letter
+//!    case, the hit taking the catalog's spelling) in the attributed vendor; then in the rule's
 //!    own vendor (reported under the attributed vendor, if any, described by the rule vendor's
 //!    entry); then in each vendor the rule can attribute to; else, unless `unknown = false`,
 //!    it is an unknown code of the attributed vendor (or the rule's).
@@ -85,6 +86,8 @@ struct RuleDef {
     suppresses: Vec<String>,
     #[serde(default)]
     fallback: bool,
+    #[serde(default)]
+    fold_case: bool,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +157,7 @@ struct Rule {
     /// (vendor, one rule of it or all of them).
     suppresses: Vec<(usize, Option<usize>)>,
     fallback: bool,
+    fold_case: bool,
 }
 
 /// What a hit refers to.
@@ -312,6 +316,7 @@ impl Oracle {
                         .collect(),
                     suppresses,
                     fallback: r.fallback,
+                    fold_case: r.fold_case,
                 });
             }
         }
@@ -358,20 +363,27 @@ impl Oracle {
         Some(&self.entries[*v.by_code.get(code.as_bytes())?].def)
     }
 
-    fn lookup(&self, vendor: usize, text: &[u8], by_name: bool) -> Option<usize> {
+    fn lookup(&self, vendor: usize, text: &[u8], rule: &Rule) -> Option<usize> {
         let v = &self.vendors[vendor];
-        let map = if by_name { &v.by_name } else { &v.by_code };
-        map.get(text).copied()
+        let map = if rule.by_name { &v.by_name } else { &v.by_code };
+        if !rule.fold_case {
+            return map.get(text).copied();
+        }
+        // Every key compared without regard to ASCII case; of several, the first entry.
+        map.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(text))
+            .map(|(_, &e)| e)
+            .min()
     }
 
     /// Step 5: what a capture of `rule` refers to, on a line attributed to `attributed`.
     fn resolve(&self, rule: &Rule, attributed: Option<usize>, text: &[u8]) -> Option<Code> {
         if let Some(v) = attributed {
-            if let Some(e) = self.lookup(v, text, rule.by_name) {
+            if let Some(e) = self.lookup(v, text, rule) {
                 return Some(Code::Known(e));
             }
         }
-        if let Some(e) = self.lookup(rule.vendor, text, rule.by_name) {
+        if let Some(e) = self.lookup(rule.vendor, text, rule) {
             return Some(match attributed {
                 Some(v) if v != rule.vendor => Code::Attributed {
                     vendor: v,
@@ -381,7 +393,7 @@ impl Oracle {
             });
         }
         for &(v, _) in &rule.attribute {
-            if let Some(e) = self.lookup(v, text, rule.by_name) {
+            if let Some(e) = self.lookup(v, text, rule) {
                 return Some(Code::Known(e));
             }
         }
