@@ -31,7 +31,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use crate::catalog::Catalog;
-use crate::error::{Error, Result};
+use crate::error::{BuildError, Error, Result};
 use crate::input::line_buffer::MAX_HELD_LINE;
 use crate::input::{Input, MmapPolicy};
 use crate::matcher::{CodeRef, Matcher, Scratch};
@@ -157,7 +157,10 @@ impl<'c> Scanner<'c> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.threads)
             .build()
-            .map_err(|e| Error::Build(format!("cannot start {} threads: {e}", config.threads)))?;
+            .map_err(|source| BuildError::Threads {
+                threads: config.threads,
+                source,
+            })?;
         Ok(Scanner {
             matcher,
             config,
