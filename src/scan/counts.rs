@@ -124,8 +124,10 @@ impl Part for CountPart<'_> {
 /// the scanner keeps inputs apart, else one for all. An input that cannot be read is named in
 /// `summary.errors` and the others are still counted.
 pub struct CountSink<'c> {
-    /// The current input's counts.
-    current: CountPart<'c>,
+    /// An empty part, to fork.
+    template: CountPart<'c>,
+    /// The current input's counts, from its first part on.
+    current: Option<CountPart<'c>>,
     per_input: bool,
     report: Report,
     all: Counts,
@@ -134,10 +136,11 @@ pub struct CountSink<'c> {
 impl<'c> CountSink<'c> {
     /// A sink counting as `scanner` is configured to.
     pub fn new(scanner: &Scanner<'c>) -> CountSink<'c> {
-        let current = CountPart::new(scanner);
-        let all = current.fork().counts;
+        let template = CountPart::new(scanner);
+        let all = template.fork().counts;
         CountSink {
-            current,
+            template,
+            current: None,
             per_input: scanner.config.per_input,
             report: Report::default(),
             all,
@@ -149,7 +152,7 @@ impl<'c> CountSink<'c> {
         if !self.per_input {
             self.report.counts.push((String::new(), self.all));
         }
-        self.report.summary.unknown_cap = Some(self.current.unknown_cap as u64);
+        self.report.summary.unknown_cap = Some(self.template.unknown_cap as u64);
         self.report.apply_unknown_cap();
         self.report
     }
@@ -164,17 +167,19 @@ impl<'c> Sink for CountSink<'c> {
     type Part = CountPart<'c>;
 
     fn part(&self) -> CountPart<'c> {
-        self.current.fork()
+        self.template.fork()
     }
 
     fn append(&mut self, part: CountPart<'c>) -> Result<()> {
-        self.current.absorb(part);
+        match &mut self.current {
+            Some(current) => current.absorb(part),
+            None => self.current = Some(part),
+        }
         Ok(())
     }
 
     fn end_input(&mut self, name: &str, end: InputEnd) -> Result<()> {
-        let fresh = self.current.fork();
-        let part = std::mem::replace(&mut self.current, fresh);
+        let part = self.current.take();
         self.report
             .summary
             .errors
@@ -182,7 +187,7 @@ impl<'c> Sink for CountSink<'c> {
         if !end.opened {
             return Ok(());
         }
-        let (counts, extent) = part.resolve();
+        let (counts, extent) = part.unwrap_or_else(|| self.template.fork()).resolve();
         let s = &mut self.report.summary;
         s.inputs += 1;
         s.bytes += extent.bytes;

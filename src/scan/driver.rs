@@ -74,11 +74,33 @@ impl<S: Sink> Collect<S::Part> for Direct<'_, S> {
     }
 }
 
-/// One part gathering everything put into it (parts come in any order: stretches sort
-/// themselves by their place).
-pub(crate) struct Gather<'p, P>(pub(crate) &'p mut P);
+/// Gathers everything put into one part: the first part put, with every later one absorbed
+/// into it (parts come in any order: stretches sort themselves by their place).
+pub(crate) struct Gather<'p, P>(pub(crate) &'p mut Option<P>);
 
 impl<P: Part> Collect<P> for Gather<'_, P> {
+    fn put(&mut self, part: P) -> Result<()> {
+        match self.0 {
+            Some(gathered) => gathered.absorb(part),
+            None => *self.0 = Some(part),
+        }
+        Ok(())
+    }
+    fn caught_up(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn tick(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn in_order(&self) -> bool {
+        false
+    }
+}
+
+/// Absorbs everything put into an existing part.
+struct Absorb<'p, P>(&'p mut P);
+
+impl<P: Part> Collect<P> for Absorb<'_, P> {
     fn put(&mut self, part: P) -> Result<()> {
         self.0.absorb(part);
         Ok(())
@@ -271,9 +293,9 @@ impl<'c> Scanner<'c> {
         let mut results: Vec<Option<(S::Part, InputEnd)>> = Vec::new();
         results.resize_with(inputs.len(), || None);
         let gathered = |input: &Input, pipelined: bool| -> Result<(S::Part, InputEnd)> {
-            let mut part = template.fork();
+            let mut part = None;
             let end = self.scan_input(input, &template, None, &mut Gather(&mut part), pipelined)?;
-            Ok((part, end))
+            Ok((part.unwrap_or_else(|| template.fork()), end))
         };
         if files.len() == 1 {
             // One file: its stream, if it is one, gets the pipelined reader.
@@ -621,7 +643,7 @@ impl<'c> Scanner<'c> {
                 done(released.swap(end, Ordering::Relaxed)..end);
             };
             // Reading a slice cannot fail.
-            self.scan_stream_into(&mut blocks, mode, template, &mut Gather(part), &release)?;
+            self.scan_stream_into(&mut blocks, mode, template, &mut Absorb(part), &release)?;
         } else {
             let base = range.start as u64;
             self.scan_stretch(&data[range.clone()], base, (k as u64, 0), scratch, part);

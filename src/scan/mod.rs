@@ -212,10 +212,10 @@ impl<'c> Scanner<'c> {
     /// Counts the hits of in-memory content, in parallel over newline-aligned chunks.
     pub fn scan_bytes(&self, data: &[u8]) -> (Counts, Extent) {
         let template = CountPart::new(self);
-        let mut part = template.fork();
+        let mut part = None;
         // Counting into a part cannot fail: there is no output to close.
         let _ = self.scan_content_into(data, &|_| {}, &template, &mut Gather(&mut part));
-        part.resolve()
+        part.unwrap_or_else(|| template.fork()).resolve()
     }
 
     /// Counts the hits of a stream read in blocks on this thread while the pool scans
@@ -227,13 +227,13 @@ impl<'c> Scanner<'c> {
         name: &str,
     ) -> (Counts, Extent, Option<Error>) {
         let template = CountPart::new(self);
-        let mut part = template.fork();
+        let mut part = None;
         let failure =
             match self.scan_borrowed_into(reader, name, &template, &mut Gather(&mut part), true) {
                 Ok((_, failure)) => failure,
                 Err(e) => Some(e),
             };
-        let (counts, extent) = part.resolve();
+        let (counts, extent) = part.unwrap_or_else(|| template.fork()).resolve();
         (counts, extent, failure)
     }
 
@@ -392,14 +392,14 @@ mod tests {
             );
             // Read on a pool thread, as one of many files: blocks scanned where they are read.
             let template = CountPart::new(&s);
-            let mut part = template.fork();
+            let mut part = None;
             let mut reader: &[u8] = &data;
             s.pool
                 .install(|| {
                     s.scan_borrowed_into(&mut reader, "x", &template, &mut Gather(&mut part), false)
                 })
                 .unwrap();
-            let (got, extent) = part.resolve();
+            let (got, extent) = part.unwrap().resolve();
             assert_eq!(got.rows(&cat), rows, "inline, max_line {max_line}");
             assert_eq!(extent.bytes, data.len() as u64);
             let mut hits = Vec::new();
