@@ -53,8 +53,8 @@ pub enum Error {
     },
     /// The matcher or the scanner's threads could not be built (an automaton too large, a
     /// thread pool the system refused).
-    #[error("{0}")]
-    Build(String),
+    #[error(transparent)]
+    Build(#[from] BuildError),
     /// A request the library cannot carry out: an unknown grouping key or vendor, reports
     /// that cannot be merged, a format that cannot hold what is asked of it.
     #[error("{0}")]
@@ -66,6 +66,33 @@ pub enum Error {
         pattern: String,
         /// What is wrong with it.
         message: String,
+    },
+}
+
+/// What could not be built before a scan, with the library error that refused it as its
+/// source.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The automaton searching for every rule's anchors (too many or too long anchors).
+    #[error("cannot build the anchor automaton")]
+    Anchors(#[source] aho_corasick::BuildError),
+    /// The regex of a rule's attribution condition.
+    #[error("{rule}: cannot build the attribution")]
+    Attribution {
+        /// The rule, as its pattern file names it.
+        rule: String,
+        /// Why the regex engine refused it.
+        #[source]
+        source: Box<regex_automata::meta::BuildError>,
+    },
+    /// The scanner's thread pool.
+    #[error("cannot start {threads} threads")]
+    Threads {
+        /// How many threads were asked for (0: one per core).
+        threads: usize,
+        /// Why the system refused them.
+        #[source]
+        source: rayon::ThreadPoolBuildError,
     },
 }
 
@@ -91,3 +118,26 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build error says what could not be built; the library error that refused it is its
+    /// source, so that a chain printed with `{:#}` reads as the message did before.
+    #[test]
+    fn build_errors_name_the_problem_and_keep_their_cause() {
+        // The second global pool is always refused: a real rayon error, whatever ran before.
+        let _ = rayon::ThreadPoolBuilder::new().build_global();
+        let source = rayon::ThreadPoolBuilder::new().build_global().unwrap_err();
+        let cause = source.to_string();
+        let e = Error::from(BuildError::Threads { threads: 3, source });
+        assert_eq!(e.to_string(), "cannot start 3 threads");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(cause.as_str()));
+        assert_eq!(
+            format!("{:#}", anyhow::Error::from(e)),
+            format!("cannot start 3 threads: {cause}")
+        );
+    }
+}

@@ -32,7 +32,7 @@ pub mod scan;
 pub mod watch;
 
 pub use catalog::{Catalog, Category, Entry, EntryId, Vendor, VendorId};
-pub use error::{Error, Result};
+pub use error::{BuildError, Error, Result};
 pub use input::{Input, MmapPolicy};
 pub use matcher::{CodeRef, Hit, Matcher};
 pub use report::counts::{Counts, Summary};

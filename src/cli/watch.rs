@@ -9,7 +9,7 @@ use errscan::watch::http::MetricsServer;
 use errscan::watch::{Watch, WatchConfig};
 use errscan::{Matcher, ScanConfig, Scanner};
 
-use super::{load_catalog, warn, Outcome, PatternArgs};
+use super::{load_catalog, warn, Outcome, PatternArgs, ThreadArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
@@ -68,17 +68,8 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub patterns: PatternArgs,
 
-    /// Worker threads scanning what is read, at most 1024. By default, one per core.
-    /// Example: `-j 1`.
-    #[arg(
-        short = 'j',
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        hide_default_value = true,
-        value_parser = clap::value_parser!(u16).range(0..=1024)
-    )]
-    pub threads: u16,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
 
     /// Distinct unknown codes counted before the rest are counted in one `(other)` code per
     /// vendor, as in `scan`, so that text injected into logs cannot blow up the number of
@@ -92,7 +83,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<Outcome> {
     let cat = load_catalog(&args.patterns)?;
     let vendors = args.vendor.map(|l| cat.parse_vendor_list(&l)).transpose()?;
     let config = ScanConfig {
-        threads: usize::from(args.threads),
+        threads: args.threads.count(),
         // Appended blocks are scanned in parallel pieces of this size.
         chunk_size: 4 << 20,
         unknown_cap: args.unknown_cap,

@@ -13,7 +13,7 @@
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span};
 
-use crate::error::{Error, Result};
+use crate::error::{BuildError, Result};
 
 /// Which window each anchor is searched by, in the order the windows are given to the packed
 /// searcher: `(anchor, offset of its window in it)`. The window runs to the anchor's end.
@@ -128,7 +128,7 @@ impl AnchorFinder {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&windows)
-            .map_err(|e| Error::Build(format!("cannot build the anchor automaton: {e}")))?;
+            .map_err(BuildError::Anchors)?;
         let packed = packed::Config::new()
             .match_kind(packed::MatchKind::LeftmostLongest)
             .builder()

@@ -28,7 +28,7 @@ use memchr::{memchr, memrchr};
 use regex_automata::meta;
 
 use crate::catalog::{self, Catalog, EntryId, VendorId};
-use crate::error::{Error, Result};
+use crate::error::{BuildError, Result};
 use anchors::{embedded_plan, AnchorFinder};
 use batch::{Batch, PendingLine, BATCH_LINES};
 use capture::Capture;
@@ -281,8 +281,9 @@ impl<'c> Matcher<'c> {
                         Some(hir) => builder.build_from_hir(hir),
                         None => builder.build(when),
                     };
-                    let regex = regex.map_err(|e| {
-                        Error::Build(format!("{}: cannot build the attribution: {e}", r.origin))
+                    let regex = regex.map_err(|e| BuildError::Attribution {
+                        rule: r.origin.to_string(),
+                        source: Box::new(e),
                     })?;
                     Ok(Condition {
                         gate: FoldedGate::new(when),

@@ -1,11 +1,12 @@
 //! The time of a hit, for time buckets and `--since`/`--until` windows, exact across chunks.
 //!
 //! A hit takes the time of its line, or of the last dated line before it in the same input
-//! (see [`crate::report::window`]). Chunks are scanned in parallel, so a chunk cannot know the
-//! time its first lines carry over from the chunk before. Each chunk therefore counts the hits
-//! it can date itself and leaves an [`Edge`]: the hits before its first dated line, still
-//! undated, and the time of its last dated line. Walking the edges in input order then dates
-//! every leading hit exactly as a sequential scan would.
+//! (see [`crate::report::window`]). Stretches (chunks, blocks) are scanned in parallel, so a stretch cannot know the time its
+//! first lines carry over from the stretch before. The driver dates each hit line with a
+//! [`Clock`] as far as its stretch tells ([`super::sink::Dated`]); a sink that counts keeps the
+//! hits before the stretch's first dated line in an [`Edge`] with the time of its last dated
+//! line. Walking the edges in input order then dates every leading hit exactly as a
+//! sequential scan would.
 //!
 //! Finding a line's time costs a timestamp parse, so only lines with a hit are read, plus,
 //! for a hit line with no time, the lines back to the last one read; every line of a chunk
@@ -20,12 +21,11 @@ use crate::report::counts::Counts;
 use crate::report::timestamp::{self, Granularity};
 use crate::report::window::Window;
 
-/// How hits are placed in time: bucket width, window, and the year of syslog stamps.
+/// How hits are placed in time: bucket width and window.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     pub(crate) granularity: Option<Granularity>,
     pub(crate) window: Window,
-    pub(crate) year: i16,
 }
 
 impl Timing {
@@ -71,50 +71,27 @@ impl Timing {
     }
 }
 
-/// What a chunk leaves to be resolved against the chunks before it.
+/// What a stretch leaves to be resolved against the stretches before it.
 #[derive(Debug, Default)]
 pub(crate) struct Edge {
-    /// Hits on lines before the chunk's first dated line, per code.
-    leading: HashMap<CodeRef, u64>,
-    /// The time of the chunk's last dated line, if it has one.
-    last: Option<i64>,
+    /// Hits on lines before the stretch's first dated line, per code.
+    pub(crate) leading: HashMap<CodeRef, u64>,
+    /// The time of the stretch's last dated line, if it has one.
+    pub(crate) last: Option<i64>,
 }
 
-impl Edge {
-    /// The edge of a window of an over-long line whose own time is `time`: a dated line
-    /// dates the hits that follow; an undated one leaves its hits (added with
-    /// [`Edge::add_leading`]) to the time carried from before it.
-    pub(crate) fn of_line(time: Option<i64>) -> Edge {
-        Edge {
-            leading: HashMap::new(),
-            last: time,
-        }
-    }
-
-    /// Adds one undated hit of `code`, to be dated with the time carried into this edge.
-    pub(crate) fn add_leading(&mut self, code: &CodeRef) {
-        *self.leading.entry(code.clone()).or_insert(0) += 1;
-    }
-
-    /// The time of the chunk's last dated line.
-    pub(crate) fn last(&self) -> Option<i64> {
-        self.last
-    }
-}
-
-/// Dates the hit lines of one chunk in order.
+/// Dates the hit lines of one stretch in order.
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     /// Where the lines not yet read start (or the end of the last hit line read).
     pos: usize,
     /// The time of the last dated line read, `None` while no dated line was met.
     time: Option<i64>,
-    leading: HashMap<CodeRef, u64>,
 }
 
 impl Clock {
     /// The time of the hit line `data[start..end]`: its own, else the last dated line's
-    /// since the chunk started; `None` when the chunk has had no dated line yet.
+    /// since the stretch started; `None` when the stretch has had no dated line yet.
     pub(crate) fn line(&mut self, data: &[u8], start: usize, end: usize, year: i16) -> Option<i64> {
         let own = timestamp::line_time(&data[start..end], year);
         let time = own.or_else(|| last_dated(&data[self.pos.min(start)..start], year));
@@ -125,28 +102,10 @@ impl Clock {
         self.time
     }
 
-    /// Counts one hit at the time [`Clock::line`] gave: now when dated, else as leading.
-    #[inline]
-    pub(crate) fn count(
-        &mut self,
-        timing: &Timing,
-        counts: &mut Counts,
-        code: &CodeRef,
-        time: Option<i64>,
-    ) {
-        match time {
-            Some(_) => timing.count(counts, code, time, 1),
-            None => *self.leading.entry(code.clone()).or_insert(0) += 1,
-        }
-    }
-
-    /// Ends the chunk `data`: finds its last dated line and returns its edge.
-    pub(crate) fn finish(self, data: &[u8], year: i16) -> Edge {
+    /// Ends the stretch `data`: the time of its last dated line.
+    pub(crate) fn finish(self, data: &[u8], year: i16) -> Option<i64> {
         let tail = last_dated(&data[self.pos.min(data.len())..], year);
-        Edge {
-            leading: self.leading,
-            last: tail.or(self.time),
-        }
+        tail.or(self.time)
     }
 }
 
