@@ -19,7 +19,8 @@ fi
 if [ ! -d "$many" ]; then
   # The same bytes as files of about 100 KB, cut at line ends (GNU split -C).
   mkdir -p "$many.tmp"
-  (cd "$many.tmp" && split -C 100000 -d -a 6 "$OLDPWD/$log" part-)
+  whole=$(realpath "$log")
+  (cd "$many.tmp" && split -C 100000 -d -a 6 "$whole" part-)
   mv "$many.tmp" "$many"
 fi
 files=$(find "$many" -type f | wc -l)
@@ -68,7 +69,8 @@ if [ "${RUNS:-5}" -gt 0 ]; then
 fi
 # The machine's speed drifts between hyperfine's groups of runs: every case once more, in
 # turn, INTERLEAVE times each, with wall time and CPU (user + system, of the whole pipeline
-# for the piped cases) of each run; then the medians and the ratios of issue 22's table.
+# for the piped cases) of each run; then the medians and the ratios of the speed goals
+# (docs/performance.md, "Goal").
 times=$dir/interleaved
 names=(rg errscan rg_many errscan_many stdin drain)
 for name in "${names[@]}"; do rm -f "$times.$name"; done
