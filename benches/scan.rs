@@ -23,6 +23,11 @@
 //! - `scan/stream`: [`Scanner::scan_stream`] over the same bytes through a `&[u8]` reader: the
 //!   block reading, line carry-over and buffer recycling of the streaming path, without any
 //!   I/O wait.
+//! - `files/*`: the per-file cost. The same bytes cut at line ends into 1,000 pieces of about
+//!   32 KiB: `files/1000_files` scans them as 1,000 files of a temporary directory (in the
+//!   page cache) with [`Scanner::scan_inputs`], `files/one_file` the same bytes as one file,
+//!   and `files/1000_slices` calls [`Scanner::scan_bytes`] on each piece in memory. The
+//!   difference between the first two, divided by 1,000, is what a file costs beyond its bytes.
 //! - `chunk/newline_aligned/*`: [`chunk::newline_aligned`] alone, at the default chunk size
 //!   and at 64 KiB. Its cost grows with the number of cuts (one short `memchr` each), not
 //!   with the bytes, so its bytes per second are nominal: they show that cutting is
@@ -41,7 +46,10 @@ use criterion::{
 };
 use errscan::input::chunk;
 use errscan::matcher::Scratch;
-use errscan::{Catalog, CodeRef, Counts, Matcher, ScanConfig, Scanner};
+use errscan::{Catalog, CodeRef, Counts, Input, Matcher, ScanConfig, Scanner};
+
+/// How many files the per-file benchmarks cut the log into.
+const SMALL_FILES: usize = 1000;
 
 /// Size the generated log reaches (it stops after the record that crosses it).
 const TARGET_BYTES: usize = 32 << 20;
@@ -266,6 +274,56 @@ fn benches(c: &mut Criterion) {
             );
             assert_eq!(extent.bytes, data.len() as u64);
             counts
+        })
+    });
+    group.finish();
+
+    // The same bytes as 1,000 small files and as one file, each piece ending at a line end.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut pieces: Vec<&[u8]> = Vec::with_capacity(SMALL_FILES);
+    let mut start = 0;
+    for k in 1..=SMALL_FILES {
+        let target = (data.len() * k / SMALL_FILES).max(start);
+        let end = memchr::memchr(b'\n', &data[target..]).map_or(data.len(), |i| target + i + 1);
+        let end = if k == SMALL_FILES { data.len() } else { end };
+        pieces.push(&data[start..end]);
+        start = end;
+    }
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        Input::Path(path)
+    };
+    let small: Vec<Input> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| write(&format!("part-{i:04}.log"), piece))
+        .collect();
+    let one = [write("whole.log", data)];
+    let mut group = c.benchmark_group("files");
+    group
+        .throughput(bytes.clone())
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat);
+    for (label, inputs) in [("1000_files", small.as_slice()), ("one_file", &one[..])] {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let report = scanner.scan_inputs(black_box(inputs));
+                let counts = report.total();
+                assert_eq!(counts.total(), corpus.hits, "{label}: total differs");
+                assert!(counts == corpus.counts, "{label}: per-code counts differ");
+                counts
+            })
+        });
+    }
+    group.bench_function("1000_slices", |b| {
+        b.iter(|| {
+            let mut hits = 0;
+            for piece in &pieces {
+                hits += scanner.scan_bytes(black_box(piece)).0.total();
+            }
+            assert_eq!(hits, corpus.hits, "1000_slices: total differs");
+            hits
         })
     });
     group.finish();

@@ -5,7 +5,7 @@ use regex_automata::{meta, Anchored, Input as RInput};
 
 use super::capture::Capture;
 use super::dfa::AnchoredDfa;
-use super::gates::{finders, prefix_literals, CodeLead, FoldedGate, SiteFinder};
+use super::gates::{covering_substrings, prefix_literals, CodeLead, FoldedGate, SiteFinder};
 use super::{Compiled, Hit, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
 
@@ -54,8 +54,28 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            if plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes) {
+            // A rule tried at its start literals looks for them first: they are rarer than
+            // what a cheap envelope's gate looks for (`"error_description` against `"error`).
+            let literals_first = matches!(plan.starts, Starts::Literals(_)) && !rule.at_anchor;
+            if plan.cheap
+                && !literals_first
+                && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes)
+            {
                 continue;
+            }
+            if let (Some(codes), false) =
+                (&plan.codes, matches!(plan.starts, Starts::AtCodes { .. }))
+            {
+                // The regex is searched in the whole line only if a code is where an anchor
+                // places one.
+                let mut placed = false;
+                let own = scratch.at.iter().filter(|a| a.0 == ri);
+                codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |_| {
+                    placed = true
+                });
+                if !placed {
+                    continue;
+                }
             }
             let before = scratch.hits.len();
             let memory = scratch.rules[ri].get_or_insert_with(|| RuleScratch::new(rule, plan));
@@ -88,12 +108,19 @@ impl<'c> Matcher<'c> {
                 at.clear();
                 match &plan.starts {
                     Starts::Literals(starts) => {
-                        for literal in starts {
+                        for (finder, offsets) in starts {
                             let mut from = 0;
-                            while let Some(i) = literal.find(&line[from..]) {
-                                at.push(from + i);
-                                from += i + 1;
+                            while let Some(i) = finder.find(&line[from..]) {
+                                let p = from + i;
+                                at.extend(offsets.iter().filter_map(|&o| p.checked_sub(o)));
+                                from = p + 1;
                             }
+                        }
+                        if at.is_empty()
+                            || (plan.cheap
+                                && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
+                        {
+                            continue;
                         }
                     }
                     Starts::BeforeCode { sites, lead } => {
@@ -105,6 +132,14 @@ impl<'c> Matcher<'c> {
                         }
                         for &site in places.iter() {
                             at.extend(lead.clone().filter_map(|k| site.checked_sub(k)));
+                        }
+                    }
+                    Starts::AtCodes { lead } => {
+                        let own = scratch.at.iter().filter(|a| a.0 == ri);
+                        if let Some(codes) = &plan.codes {
+                            codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |c| {
+                                at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
+                            });
                         }
                     }
                     Starts::Anywhere(_) => {}
@@ -226,7 +261,25 @@ impl<'c> Matcher<'c> {
 /// A new site finder is added to `sites` unless one finds the same literals.
 pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts {
     if let Some(literals) = prefix_literals(pattern).filter(|l| l.iter().all(|l| l.len() >= 3)) {
-        return Starts::Literals(finders(&literals));
+        let shared = covering_substrings(&literals, 3, 1).filter(|_| literals.len() > 1);
+        let searched = match shared {
+            Some(mut one) if one.len() == 1 => {
+                let w = one.remove(0);
+                let mut offsets: Vec<usize> = literals
+                    .iter()
+                    .flat_map(|l| (0..l.len()).filter(|&i| l[i..].starts_with(&w)))
+                    .collect();
+                offsets.sort_unstable();
+                offsets.dedup();
+                vec![(w, offsets)]
+            }
+            _ => literals.into_iter().map(|l| (l, vec![0])).collect(),
+        };
+        let finders = searched
+            .into_iter()
+            .map(|(w, offsets)| (memchr::memmem::Finder::new(&w).into_owned(), offsets))
+            .collect();
+        return Starts::Literals(finders);
     }
     if let Some(code) = CodeLead::of(pattern) {
         let index = sites.iter().position(|f| f.finds(&code.literals));

@@ -390,6 +390,97 @@ impl SiteFinder {
     }
 }
 
+/// Where a rule's code can start, told by the rule's anchors, for a regex whose `code` group
+/// matches one of a few literals, each of which holds one of the rule's anchors: the OAuth
+/// client-library shapes (`\[(?P<code>invalid_grant|...)\]`) are found by anchors inside
+/// the error names. Every match's code then starts a known distance before an anchor found
+/// in the line, and holds a known literal there: checking those few places rules out most
+/// lines at once (the names in prose, `invalid_credentials`) and places the matches exactly.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeAtAnchors {
+    /// Per anchor literal (by the matcher's index): how far before the anchor a code that
+    /// holds it starts, with that code's bytes.
+    back: Vec<Vec<(usize, Box<[u8]>)>>,
+    /// How many bytes of a match precede its code, when that is bounded by [`MAX_LEAD`].
+    pub(crate) lead: Option<RangeInclusive<usize>>,
+}
+
+/// The most code literals a [`CodeAtAnchors`] checks.
+const MAX_CODE_LITERALS: usize = 64;
+
+impl CodeAtAnchors {
+    /// The code places of `pattern` for the anchor literals `literals` (the matcher's, by
+    /// index), of which the rule's own are `own`, when the code is a part of the regex's
+    /// top-level sequence, matches one of at most [`MAX_CODE_LITERALS`] literals, and each
+    /// of those literals holds one of the rule's anchors.
+    pub(crate) fn of(
+        pattern: &str,
+        literals: &[&str],
+        own: impl Fn(&str) -> bool,
+    ) -> Option<CodeAtAnchors> {
+        let hir = parse(pattern)?;
+        let parts: &[Hir] = match hir.kind() {
+            HirKind::Concat(parts) => parts,
+            _ => std::slice::from_ref(&hir),
+        };
+        let at = parts.iter().position(
+            |h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code")),
+        )?;
+        let mut extractor = Extractor::new();
+        extractor.kind(ExtractKind::Prefix);
+        let seq = extractor.extract(&parts[at]);
+        let codes = seq.literals()?;
+        if codes.is_empty()
+            || codes.len() > MAX_CODE_LITERALS
+            || !codes.iter().all(|l| l.is_exact())
+        {
+            return None;
+        }
+        let mut back: Vec<Vec<(usize, Box<[u8]>)>> = vec![Vec::new(); literals.len()];
+        for code in codes {
+            let code = code.as_bytes();
+            let mut held = false;
+            for (li, anchor) in literals.iter().enumerate().filter(|(_, a)| own(a)) {
+                let anchor = anchor.as_bytes();
+                for k in (0..code.len()).filter(|&k| code[k..].starts_with(anchor)) {
+                    back[li].push((k, code.into()));
+                    held = true;
+                }
+            }
+            if !held {
+                return None;
+            }
+        }
+        let (mut min, mut max) = (0, Some(0));
+        for part in &parts[..at] {
+            min += part.properties().minimum_len()?;
+            max = max.zip(part.properties().maximum_len()).map(|(a, b)| a + b);
+        }
+        let lead = max.filter(|&max| max <= MAX_LEAD).map(|max| min..=max);
+        Some(CodeAtAnchors { back, lead })
+    }
+
+    /// Calls `found` with the start of each code that the anchors at `at` place in `line`
+    /// (`(anchor literal, its offset in the line)`), once per anchor that places it.
+    #[inline]
+    pub(crate) fn codes(
+        &self,
+        line: &[u8],
+        at: impl Iterator<Item = (usize, usize)>,
+        mut found: impl FnMut(usize),
+    ) {
+        for (literal, pos) in at {
+            for (k, code) in self.back.get(literal).into_iter().flatten() {
+                if let Some(start) = pos.checked_sub(*k) {
+                    if super::anchors::is_at(line, start, code) {
+                        found(start);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

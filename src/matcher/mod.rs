@@ -35,7 +35,7 @@ use capture::Capture;
 use confirm::{line_starts, RuleScratch};
 use dfa::AnchoredDfa;
 use envelope::Envelope;
-use gates::{lower_cased_exactly, FoldedGate, FoldedLine, SiteFinder};
+use gates::{lower_cased_exactly, CodeAtAnchors, FoldedGate, FoldedLine, SiteFinder};
 
 /// What a hit refers to: a catalog entry, or a code the catalog lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -179,6 +179,10 @@ struct Compiled {
     starts: Starts,
     /// How its code is taken from a match.
     capture: Capture,
+    /// For a rule searched in the whole line whose code is one of a few literals holding its
+    /// anchors: where the line's anchors place codes. A line where they place none is passed
+    /// over.
+    codes: Option<CodeAtAnchors>,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
     /// with skips for its own anchors when it is tried at them.
     dfa: Option<AnchoredDfa>,
@@ -191,7 +195,7 @@ struct Compiled {
 
 /// One `attribute` condition of a rule, asked of a line only when its gate admits the line
 /// (most lines name no vendor).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Condition {
     gate: Option<FoldedGate>,
     regex: meta::Regex,
@@ -204,12 +208,19 @@ struct Condition {
 /// Where a rule searched in the whole line (not at its anchors) is tried.
 #[derive(Debug)]
 enum Starts {
-    /// Where one of these literals, which every match starts with, occurs.
-    Literals(Vec<memchr::memmem::Finder<'static>>),
+    /// Where one of the literals that every match starts with occurs: found by substrings
+    /// of them, each with the offsets at which it sits in the literals (one substring that
+    /// all the literals hold is searched for once, not once per literal).
+    Literals(Vec<(memchr::memmem::Finder<'static>, Vec<usize>)>),
     /// At the sites found by a site finder (its index in [`Matcher::sites`]), and the given
     /// numbers of bytes before them (see [`CodeLead`]).
     BeforeCode {
         sites: usize,
+        lead: std::ops::RangeInclusive<usize>,
+    },
+    /// At the given numbers of bytes before the codes its anchors place (see
+    /// [`CodeAtAnchors`]).
+    AtCodes {
         lead: std::ops::RangeInclusive<usize>,
     },
     /// Anywhere: the regex searches the line, if the gate (when there is one) admits it.
@@ -257,11 +268,21 @@ impl<'c> Matcher<'c> {
         };
         let mut compiled = Vec::with_capacity(catalog.rules().len());
         let mut sites: Vec<SiteFinder> = Vec::new();
+        // Rules of one vendor share their conditions (`(?i)\bokta\b|...` on every OAuth
+        // rule): each distinct one is compiled once.
+        let mut conditions: Vec<(&str, Condition)> = Vec::new();
         for r in catalog.rules() {
             let envelope = r.require.as_ref().map(&mut index_of);
             let reject = r.reject.as_ref().map(&mut index_of);
+            let codes = (!r.at_anchor)
+                .then(|| {
+                    CodeAtAnchors::of(&r.pattern, &literals, |a| r.anchors.iter().any(|o| o == a))
+                })
+                .flatten();
             let starts = if r.at_anchor {
                 Starts::Anywhere(None)
+            } else if let Some(lead) = codes.as_ref().and_then(|c| c.lead.clone()) {
+                Starts::AtCodes { lead }
             } else {
                 line_starts(&r.pattern, &mut sites)
             };
@@ -275,6 +296,9 @@ impl<'c> Matcher<'c> {
                 .iter()
                 .map(|(_, when)| {
                     let when = when.as_str();
+                    if let Some((_, c)) = conditions.iter().find(|(w, _)| *w == when) {
+                        return Ok(c.clone());
+                    }
                     let lowered = lower_cased_exactly(when);
                     let builder = catalog::engine_builder();
                     let regex = match &lowered {
@@ -285,11 +309,13 @@ impl<'c> Matcher<'c> {
                         rule: r.origin.to_string(),
                         source: Box::new(e),
                     })?;
-                    Ok(Condition {
+                    let condition = Condition {
                         gate: FoldedGate::new(when),
                         regex,
                         folded: lowered.is_some(),
-                    })
+                    };
+                    conditions.push((when, condition.clone()));
+                    Ok(condition)
                 })
                 .collect::<Result<Vec<_>>>()?;
             let gates: Option<Vec<FoldedGate>> =
@@ -303,6 +329,7 @@ impl<'c> Matcher<'c> {
                 reject,
                 starts,
                 capture: Capture::of(&r.pattern),
+                codes,
                 dfa,
                 attribution,
                 attribution_gate,
@@ -525,6 +552,51 @@ mod tests {
             }
             assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
         }
+    }
+
+    #[test]
+    fn a_rule_found_by_anchors_inside_its_codes_is_tried_where_they_place_a_code() {
+        let anchors = r#"anchors = ["invalid_", "_required", "server_error"]"#;
+        let names = "invalid_grant|invalid_request|login_required|consent_required|server_error";
+        for (regex, places) in [
+            (format!(r"\[(?P<code>{names})\]"), true),
+            (format!(r"\b(?P<code>{names}):\s+AADSTS\d"), true),
+            (format!(r"(?i:error)\s*:\s*(?P<code>{names})\b"), false),
+        ] {
+            let rules = format!("[[rule]]\nid = \"c\"\n{anchors}\nregex = '{regex}'\n");
+            let cat = one_vendor(&rules);
+            let m = Matcher::new(&cat, None).unwrap();
+            assert!(m.compiled[0].codes.is_some(), "{regex}");
+            assert_eq!(
+                matches!(m.compiled[0].starts, Starts::AtCodes { .. }),
+                places,
+                "{regex}"
+            );
+            let re = regex::Regex::new(&regex).unwrap();
+            for line in [
+                "[invalid_grant] [login_required][consent_required] [invalid_requests]",
+                "x[[invalid_request]] [server_error]x [invalid_credentials] [_required]",
+                "invalid_grant: AADSTS7000 login_required:  AADSTS1 xinvalid_grant: AADSTS2",
+                "server_error: AADSTSx invalid_request:AADSTS3 consent_required:\tAADSTS4",
+                "Error: invalid_grant, error : login_required error:server_errors ERROR:server_error",
+                "on invalid_grant refresh, on login_required show the page",
+                "error: invalid_credentials error: invalid_",
+            ] {
+                let mut want: Vec<&str> = Vec::new();
+                for c in re.captures_iter(line) {
+                    let code = c.name("code").unwrap().as_str();
+                    if !want.contains(&code) {
+                        want.push(code);
+                    }
+                }
+                assert_eq!(codes(&rules, &format!("{line}\n")), want, "{regex} on {line}");
+            }
+        }
+        // A code without any of the anchors: the rule is searched as before.
+        let rules = "[[rule]]\nid = \"c\"\nanchors = [\"invalid_\"]\nregex = '\\[(?P<code>invalid_grant|access_denied)\\]'\n";
+        let cat = one_vendor(rules);
+        let m = Matcher::new(&cat, None).unwrap();
+        assert!(m.compiled[0].codes.is_none());
     }
 
     #[test]
