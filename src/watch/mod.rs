@@ -64,7 +64,7 @@ pub enum WatchError {
 
 /// How `watch` follows. By default: files present at start are read from their end, no
 /// state file, a sweep every second, a save every 5 s, rotated files followed 5 s after they
-/// last grew, inotify with polling as the fallback, 32 MiB read blocks.
+/// last grew, inotify with polling as the fallback, 16 MiB read blocks.
 #[derive(Clone, Debug)]
 pub struct WatchConfig {
     /// Files and directories to follow, as given.
@@ -106,7 +106,7 @@ impl Default for WatchConfig {
             sweep_every: Duration::from_secs(1),
             linger: Duration::from_secs(5),
             poll: false,
-            block_size: 32 << 20,
+            block_size: 16 << 20,
             unknown_cap: crate::report::counts::DEFAULT_UNKNOWN_CAP,
             vendors: None,
         }
