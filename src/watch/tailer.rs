@@ -211,7 +211,9 @@ impl Tailed {
     /// Reads every complete line after the offset, in blocks of about `block` bytes passed
     /// to `sink` (each block ends with a newline), and moves the offset past them. With
     /// `finish`, a last line without a newline is passed on too: the file is being let go
-    /// and that newline will never come. Returns the bytes passed on.
+    /// and that newline will never come. Reading stops at the first block end at or past
+    /// `limit` bytes, so that a large backlog is read in parts with other work in between.
+    /// Returns the bytes passed on.
     ///
     /// A backlog of at least two blocks is read on a thread of its own while `sink` scans
     /// the block before, through three recycled buffers of `block` bytes (each grows to
@@ -224,6 +226,7 @@ impl Tailed {
         buf: &mut Vec<u8>,
         block: usize,
         finish: bool,
+        limit: u64,
         sink: &mut dyn FnMut(&[u8]),
     ) -> io::Result<u64> {
         let block = block.max(1);
@@ -234,10 +237,11 @@ impl Tailed {
         let mut cut = Cutter {
             file: &self.file,
             pos: start,
+            stop: start.saturating_add(limit.max(1)),
             size: first,
             finish,
         };
-        let result = if pending >= 2 * block as u64 {
+        let result = if pending.min(limit) >= 2 * block as u64 {
             read_overlapped(cut, &mut self.offset, sink)
         } else {
             let mut carry = 0;
@@ -271,6 +275,8 @@ struct Cutter<'f> {
     file: &'f File,
     /// Where the bytes at the start of the next block are in the file.
     pos: u64,
+    /// No block starts at or past this position.
+    stop: u64,
     /// How many bytes a block is read into; doubled (up to [`MAX_LINE`]) for a long line.
     size: usize,
     /// Pass on a last line without a newline too.
@@ -282,8 +288,12 @@ impl Cutter<'_> {
     /// returns `(len, filled)`: the first `len` bytes are the next block to pass on (they end
     /// with a newline, or are a run of [`MAX_LINE`] bytes without one, or with `finish` the
     /// last line), and `buf[len..filled]` begins the block after. `None` at the end of what
-    /// the file holds now; the bytes of a partial last line are then not passed on.
+    /// the file holds now, or at the stop; the bytes of a partial last line are then not
+    /// passed on.
     fn next(&mut self, buf: &mut Vec<u8>, mut carry: usize) -> io::Result<Option<(usize, usize)>> {
+        if self.pos >= self.stop {
+            return Ok(None);
+        }
         loop {
             if buf.len() < self.size {
                 buf.resize(self.size, 0);
@@ -403,7 +413,7 @@ mod tests {
     fn lines_read(t: &mut Tailed, block: usize, finish: bool) -> Vec<u8> {
         let mut out = Vec::new();
         let mut buf = Vec::new();
-        t.read_lines(&mut buf, block, finish, &mut |b| {
+        t.read_lines(&mut buf, block, finish, u64::MAX, &mut |b| {
             assert!(finish || b.ends_with(b"\n"));
             out.extend_from_slice(b);
         })
@@ -440,7 +450,7 @@ mod tests {
         std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\nzz\n").unwrap();
         // Read at once, and (a backlog of two blocks or more) on a thread of its own.
         for block in [64, 4] {
-            let err = t.read_lines(&mut Vec::new(), block, false, &mut |_| {});
+            let err = t.read_lines(&mut Vec::new(), block, false, u64::MAX, &mut |_| {});
             assert!(err.is_err_and(|e| is_encoded_error(&e)), "block {block}");
             assert_eq!(t.offset, 0);
         }
@@ -463,7 +473,7 @@ mod tests {
             let mut blocks = 0;
             let mut out = Vec::new();
             let read = t
-                .read_lines(&mut Vec::new(), block, false, &mut |b| {
+                .read_lines(&mut Vec::new(), block, false, u64::MAX, &mut |b| {
                     assert!(b.ends_with(b"\n"));
                     blocks += 1;
                     out.extend_from_slice(b);
@@ -477,6 +487,36 @@ mod tests {
             );
             assert_eq!(lines_read(&mut t, block, true), b"partial", "block {block}");
             assert_eq!(t.offset, content.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_backlog_is_read_in_parts_of_the_limit() {
+        let content: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, &content).unwrap();
+        for (block, limit) in [(10, 1000), (100, 1), (4096, 5000), (1, 3)] {
+            let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+            let mut out = Vec::new();
+            loop {
+                let before = out.len();
+                let read = t
+                    .read_lines(&mut Vec::new(), block, false, limit, &mut |b| {
+                        out.extend_from_slice(b)
+                    })
+                    .unwrap();
+                assert_eq!(read as usize, out.len() - before);
+                if read == 0 {
+                    break;
+                }
+                // Stopped at the first block end at or past the limit, or at the end.
+                assert!(read >= limit || t.offset == content.len() as u64);
+                assert!(read < limit + block.max(64 << 10) as u64);
+            }
+            assert_eq!(out, content, "block {block} limit {limit}");
         }
     }
 

@@ -513,6 +513,38 @@ fn a_restart_with_state_loses_nothing_and_counts_nothing_twice() {
 }
 
 #[test]
+fn after_a_kill_the_restart_serves_no_counter_lower_than_was_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let state = dir.path().join("state.json");
+    File::create(&log).unwrap();
+    let args = ["--from-start", "--state", s(&state), s(&log)];
+    let w = Exporter::start(&args);
+    let mut all = Vec::new();
+    write_log(&log, 0, 200, &mut all);
+    w.wait_for(&Truth::of(&all));
+    // Counted and served a moment before the kill, well within the 5 s between saves.
+    write_log(&log, 200, 300, &mut all);
+    w.wait_for(&Truth::of(&all));
+    let before = w.served();
+    drop(w); // SIGKILL: nothing is saved on the way out
+    let w = Exporter::start(&args);
+    let after = w.served();
+    assert!(
+        after.lines >= before.lines
+            && after.bytes >= before.bytes
+            && before
+                .errors
+                .iter()
+                .all(|(k, n)| after.errors.get(k).is_some_and(|m| m >= n)),
+        "served before the kill {before:?}\nfirst served after {after:?}"
+    );
+    // Nothing lost, nothing counted twice.
+    write_log(&log, 500, 100, &mut all);
+    w.wait_for(&Truth::of(&all));
+}
+
+#[test]
 fn a_corrupt_or_foreign_state_file_is_named_and_replaced_by_a_fresh_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
