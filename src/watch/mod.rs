@@ -17,7 +17,10 @@
 //! available; a sweep once per [`WatchConfig::sweep_every`] checks the followed files with a
 //! `fstat` each and catches anything the events missed, so an idle `watch` costs a few system
 //! calls a second. With a state file, offsets, fingerprints and counters are saved every
-//! [`WatchConfig::save_every`] and on stop, and a restart continues from them.
+//! [`WatchConfig::save_every`], before a scrape when the counters moved, and on stop, and a
+//! restart continues from them. With a state file only saved counters are served, so that a
+//! restart after a crash never serves a counter lower than one scraped before it (Prometheus
+//! would take the drop for a reset, and the whole count for new errors).
 
 pub mod http;
 pub mod metrics;

@@ -242,7 +242,7 @@ impl Tailed {
             finish,
         };
         let result = if pending.min(limit) >= 2 * block as u64 {
-            read_overlapped(cut, &mut self.offset, sink)
+            read_overlapped(cut, &mut self.offset, buf, sink)
         } else {
             let mut carry = 0;
             loop {
@@ -335,11 +335,12 @@ impl Cutter<'_> {
 
 /// Reads the blocks `cut` gives on a thread of its own and passes them to `sink` on this
 /// one, moving `offset` past each: reading the next block overlaps scanning this one. Three
-/// buffers go round (one read into, one waiting, one scanned), so memory stays at three
-/// blocks.
+/// buffers go round (one read into, one waiting, one scanned), `buf` among them, so memory
+/// stays at three blocks; one of them is left in `buf`.
 fn read_overlapped(
     mut cut: Cutter<'_>,
     offset: &mut u64,
+    buf: &mut Vec<u8>,
     sink: &mut dyn FnMut(&[u8]),
 ) -> io::Result<()> {
     const BUFFERS: usize = 3;
@@ -348,27 +349,32 @@ fn read_overlapped(
     for _ in 1..BUFFERS {
         let _ = free_tx.send(Vec::new());
     }
+    let first = std::mem::take(buf);
     std::thread::scope(|s| {
-        let reader = s.spawn(move || -> io::Result<()> {
-            let mut buf = Vec::new();
+        let reader = s.spawn(move || -> (io::Result<()>, Vec<u8>) {
+            let mut buf = first;
             let mut carry = 0;
-            while let Some((len, filled)) = cut.next(&mut buf, carry)? {
+            loop {
+                let (len, filled) = match cut.next(&mut buf, carry) {
+                    Ok(Some(cut)) => cut,
+                    Ok(None) => return (Ok(()), buf),
+                    Err(e) => return (Err(e), buf),
+                };
                 // The start of the next line goes to the next buffer; a closed channel means
                 // the scanning side is gone, and there is no one to read for.
                 let Ok(mut next) = free_rx.recv() else {
-                    return Ok(());
+                    return (Ok(()), buf);
                 };
                 carry = filled - len;
                 if next.len() < carry {
                     next.resize(carry, 0);
                 }
                 next[..carry].copy_from_slice(&buf[len..filled]);
-                if full_tx.send((buf, len)).is_err() {
-                    return Ok(());
+                if let Err(e) = full_tx.send((buf, len)) {
+                    return (Ok(()), e.into_inner().0);
                 }
                 buf = next;
             }
-            Ok(())
         });
         for (block, len) in &full_rx {
             sink(&block[..len]);
@@ -376,9 +382,13 @@ fn read_overlapped(
             // Never blocks: the channel holds every buffer there is.
             let _ = free_tx.send(block);
         }
-        reader
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")))
+        match reader.join() {
+            Ok((result, last)) => {
+                *buf = last;
+                result
+            }
+            Err(_) => Err(io::Error::other("the reading thread failed")),
+        }
     })
 }
 
