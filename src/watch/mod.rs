@@ -175,7 +175,8 @@ pub struct Watch<'s, 'c> {
     saved: Option<Counters>,
     /// Files whose reading stopped at [`READ_PART`] with more to read.
     again: BTreeSet<FileId>,
-    buf: Vec<u8>,
+    /// The read buffers, kept while files are read and given back when idle.
+    buf: Vec<Vec<u8>>,
     tx: Sender<Event>,
     rx: Receiver<Event>,
     warn: Box<dyn FnMut(&str) + 's>,
@@ -832,7 +833,7 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// go of rotated files that stopped growing and deleted ones.
     fn sweep(&mut self) {
         if !std::mem::take(&mut self.read_since_sweep) {
-            // Idle since the last sweep: the read buffer (up to a block) is given back.
+            // Idle since the last sweep: the read buffers (up to three blocks) are given back.
             self.buf = Vec::new();
         }
         let paths: Vec<PathBuf> = self.by_path.keys().cloned().collect();

@@ -216,14 +216,15 @@ impl Tailed {
     /// Returns the bytes passed on.
     ///
     /// A backlog of at least two blocks is read on a thread of its own while `sink` scans
-    /// the block before, through three recycled buffers of `block` bytes (each grows to
-    /// [`MAX_LINE`] at most, for a long line); a smaller one is read into `buf`.
+    /// the block before, through three buffers of `block` bytes (each grows to [`MAX_LINE`]
+    /// at most, for a long line); a smaller one is read into one. The buffers are kept in
+    /// `bufs` from call to call, so that reading a backlog in parts does not allocate.
     ///
     /// # Errors
     /// When a read fails; the lines before it were passed on and counted in the offset.
     pub fn read_lines(
         &mut self,
-        buf: &mut Vec<u8>,
+        bufs: &mut Vec<Vec<u8>>,
         block: usize,
         finish: bool,
         limit: u64,
@@ -242,8 +243,12 @@ impl Tailed {
             finish,
         };
         let result = if pending.min(limit) >= 2 * block as u64 {
-            read_overlapped(cut, &mut self.offset, buf, sink)
+            read_overlapped(cut, &mut self.offset, bufs, sink)
         } else {
+            if bufs.is_empty() {
+                bufs.push(Vec::new());
+            }
+            let buf = &mut bufs[0];
             let mut carry = 0;
             loop {
                 match cut.next(buf, carry) {
@@ -258,8 +263,8 @@ impl Tailed {
                 }
             }
         };
-        // A long line may have grown the buffer; keep memory at the block size when idle.
-        if buf.len() > block {
+        // A long line may have grown a buffer; keep memory at the block size.
+        for buf in bufs.iter_mut().filter(|b| b.len() > block) {
             buf.truncate(block);
             buf.shrink_to(block);
         }
@@ -335,21 +340,23 @@ impl Cutter<'_> {
 
 /// Reads the blocks `cut` gives on a thread of its own and passes them to `sink` on this
 /// one, moving `offset` past each: reading the next block overlaps scanning this one. Three
-/// buffers go round (one read into, one waiting, one scanned), `buf` among them, so memory
-/// stays at three blocks; one of them is left in `buf`.
+/// buffers go round (one read into, one waiting, one scanned), taken from `bufs` and put
+/// back there, so memory stays at three blocks.
 fn read_overlapped(
     mut cut: Cutter<'_>,
     offset: &mut u64,
-    buf: &mut Vec<u8>,
+    bufs: &mut Vec<Vec<u8>>,
     sink: &mut dyn FnMut(&[u8]),
 ) -> io::Result<()> {
     const BUFFERS: usize = 3;
     let (full_tx, full_rx) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(1);
     let (free_tx, free_rx) = crossbeam_channel::bounded::<Vec<u8>>(BUFFERS);
-    for _ in 1..BUFFERS {
-        let _ = free_tx.send(Vec::new());
+    bufs.resize_with(BUFFERS, Vec::new);
+    let first = bufs.pop().unwrap_or_default();
+    for b in bufs.drain(..) {
+        let _ = free_tx.send(b);
     }
-    let first = std::mem::take(buf);
+    let back = free_rx.clone();
     std::thread::scope(|s| {
         let reader = s.spawn(move || -> (io::Result<()>, Vec<u8>) {
             let mut buf = first;
@@ -382,13 +389,15 @@ fn read_overlapped(
             // Never blocks: the channel holds every buffer there is.
             let _ = free_tx.send(block);
         }
-        match reader.join() {
+        let result = match reader.join() {
             Ok((result, last)) => {
-                *buf = last;
+                bufs.push(last);
                 result
             }
             Err(_) => Err(io::Error::other("the reading thread failed")),
-        }
+        };
+        bufs.extend(back.try_iter());
+        result
     })
 }
 
