@@ -934,12 +934,15 @@ impl<'s, 'c> Watch<'s, 'c> {
             }
             Err(e) => {
                 (self.warn)(&e.to_string());
-                let errors = {
+                // The live counters are served: a state that cannot be written cannot keep
+                // them from a drop after a crash, and counters that stopped moving would hide
+                // every error from the dashboards. The failure is counted and named.
+                let live = {
                     let mut m = self.lock();
                     m.state_save_errors += 1;
-                    m.state_save_errors
+                    m.clone()
                 };
-                lock(&self.served).state_save_errors = errors;
+                *lock(&self.served) = live;
             }
         }
     }

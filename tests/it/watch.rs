@@ -545,6 +545,28 @@ fn after_a_kill_the_restart_serves_no_counter_lower_than_was_served() {
 }
 
 #[test]
+fn a_state_file_that_cannot_be_written_is_named_and_the_counters_are_still_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let state = dir.path().join("no-such-dir").join("state.json");
+    File::create(&log).unwrap();
+    let w = Exporter::start(&["--from-start", "--state", s(&state), s(&log)]);
+    let mut all = Vec::new();
+    write_log(&log, 0, 100, &mut all);
+    w.wait_for(&Truth::of(&all));
+    let failures = parse_samples(&w.scrape())
+        .into_iter()
+        .find(|(name, _, _)| name == "errscan_state_save_errors_total")
+        .map(|(_, _, v)| v);
+    assert!(failures.is_some_and(|v| v >= 1.0), "{failures:?}");
+    assert!(
+        w.stderr().iter().any(|l| l.contains("no-such-dir")),
+        "{:?}",
+        w.stderr()
+    );
+}
+
+#[test]
 fn a_corrupt_or_foreign_state_file_is_named_and_replaced_by_a_fresh_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
