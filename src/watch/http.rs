@@ -40,8 +40,9 @@ impl MetricsServer {
         self.server.unblock();
     }
 
-    /// Answers requests until [`MetricsServer::stop`] is called.
-    pub fn serve(&self, metrics: &Mutex<Metrics>, catalog: &Catalog) {
+    /// Answers requests until [`MetricsServer::stop`] is called, calling `before_scrape`
+    /// before each `/metrics` is rendered.
+    pub fn serve(&self, metrics: &Mutex<Metrics>, catalog: &Catalog, before_scrape: &dyn Fn()) {
         while let Ok(request) = self.server.recv() {
             let accept = request
                 .headers()
@@ -51,6 +52,7 @@ impl MetricsServer {
             let (status, body, content_type) = match request.url().split('?').next() {
                 Some("/metrics") => {
                     let format = Exposition::from_accept(accept.as_deref());
+                    before_scrape();
                     let body = match metrics.lock() {
                         Ok(m) => m.render(catalog, format),
                         Err(poisoned) => poisoned.into_inner().render(catalog, format),

@@ -17,7 +17,10 @@
 //! available; a sweep once per [`WatchConfig::sweep_every`] checks the followed files with a
 //! `fstat` each and catches anything the events missed, so an idle `watch` costs a few system
 //! calls a second. With a state file, offsets, fingerprints and counters are saved every
-//! [`WatchConfig::save_every`] and on stop, and a restart continues from them.
+//! [`WatchConfig::save_every`], before a scrape when the counters moved, and on stop, and a
+//! restart continues from them. With a state file only saved counters are served, so that a
+//! restart after a crash never serves a counter lower than one scraped before it (Prometheus
+//! would take the drop for a reset, and the whole count for new errors).
 
 pub mod http;
 pub mod metrics;
@@ -46,6 +49,14 @@ use tailer::{Change, FileId, StartAt, Tailed};
 /// How many truncated-away contents are remembered, to recognise copies of them.
 const MAX_ORPHANS: usize = 64;
 
+/// How much of a file is read before events, saves and scrapes are attended to: a large
+/// backlog is read in parts of this size, other files and scrapes waiting at most one part.
+const READ_PART: u64 = 256 << 20;
+
+/// How long a scrape waits for the counters it is about to serve to be saved (with a state
+/// file); past that it is served the counters saved last.
+const SCRAPE_WAIT: Duration = Duration::from_secs(3);
+
 /// What `watch` can fail on before it runs.
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
@@ -64,7 +75,7 @@ pub enum WatchError {
 
 /// How `watch` follows. By default: files present at start are read from their end, no
 /// state file, a sweep every second, a save every 5 s, rotated files followed 5 s after they
-/// last grew, inotify with polling as the fallback, 32 MiB read blocks.
+/// last grew, inotify with polling as the fallback, 16 MiB read blocks.
 #[derive(Clone, Debug)]
 pub struct WatchConfig {
     /// Files and directories to follow, as given.
@@ -106,7 +117,7 @@ impl Default for WatchConfig {
             sweep_every: Duration::from_secs(1),
             linger: Duration::from_secs(5),
             poll: false,
-            block_size: 32 << 20,
+            block_size: 16 << 20,
             unknown_cap: crate::report::counts::DEFAULT_UNKNOWN_CAP,
             vendors: None,
         }
@@ -121,6 +132,9 @@ enum Event {
     Rescan,
     /// Finish and save.
     Stop,
+    /// A scrape is about to be served: save the counters if they moved (with a state file),
+    /// then answer.
+    Scrape(Sender<()>),
 }
 
 /// Stops a running [`Watch`] (from a signal handler thread, for instance).
@@ -154,7 +168,15 @@ pub struct Watch<'s, 'c> {
     /// once, not at every event.
     skipped: HashMap<PathBuf, Option<FileId>>,
     metrics: Arc<Mutex<Metrics>>,
-    buf: Vec<u8>,
+    /// What is served: with a state file, the counters saved last (so a scraper never sees
+    /// a counter that a restart after a crash would take back); else `metrics` itself.
+    served: Arc<Mutex<Metrics>>,
+    /// The counters in the state file, as saved last or loaded.
+    saved: Option<Counters>,
+    /// Files whose reading stopped at [`READ_PART`] with more to read.
+    again: BTreeSet<FileId>,
+    /// The read buffers, kept while files are read and given back when idle.
+    buf: Vec<Vec<u8>>,
     tx: Sender<Event>,
     rx: Receiver<Event>,
     warn: Box<dyn FnMut(&str) + 's>,
@@ -194,6 +216,16 @@ impl<'s, 'c> Watch<'s, 'c> {
             .collect();
         let errors =
             Counts::new(scanner.catalog().entries().len()).with_unknown_cap(config.unknown_cap);
+        let metrics = Arc::new(Mutex::new(Metrics {
+            errors,
+            vendors: config.vendors.clone(),
+            ..Metrics::default()
+        }));
+        let served = if config.state.is_some() {
+            Arc::new(Mutex::new(Metrics::default()))
+        } else {
+            Arc::clone(&metrics)
+        };
         let mut watch = Watch {
             scanner,
             roots,
@@ -201,11 +233,10 @@ impl<'s, 'c> Watch<'s, 'c> {
             by_path: HashMap::new(),
             orphans: VecDeque::new(),
             skipped: HashMap::new(),
-            metrics: Arc::new(Mutex::new(Metrics {
-                errors,
-                vendors: config.vendors.clone(),
-                ..Metrics::default()
-            })),
+            metrics,
+            served,
+            saved: None,
+            again: BTreeSet::new(),
             buf: Vec::new(),
             tx,
             rx,
@@ -258,9 +289,14 @@ impl<'s, 'c> Watch<'s, 'c> {
         Stopper(self.tx.clone())
     }
 
-    /// The counters, as served.
+    /// The counters as counted (with a state file, they may be ahead of those served).
     pub fn metrics(&self) -> Arc<Mutex<Metrics>> {
         Arc::clone(&self.metrics)
+    }
+
+    /// The counters as served.
+    pub fn served(&self) -> Arc<Mutex<Metrics>> {
+        Arc::clone(&self.served)
     }
 
     fn lock(&self) -> MutexGuard<'_, Metrics> {
@@ -274,9 +310,27 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// When changes cannot be watched by any means.
     pub fn run(&mut self, server: &MetricsServer) -> Result<(), WatchError> {
         let catalog: &Catalog = self.scanner.catalog();
-        let metrics = Arc::clone(&self.metrics);
+        let served = Arc::clone(&self.served);
+        if !Arc::ptr_eq(&served, &self.metrics) {
+            // What was loaded from the state file (or nothing) is saved already.
+            let live = self.lock().clone();
+            *lock(&served) = live;
+        }
+        let tx = self.tx.clone();
+        let with_state = self.config.state.is_some();
+        // With a state file, the counters served are saved first: after a crash, the
+        // restart continues from them or from higher ones, never from lower ones, which a
+        // scraper would take for a counter reset (and `rate()` for a burst of errors).
+        let before_scrape = move || {
+            if with_state {
+                let (reply, answer) = crossbeam_channel::bounded(1);
+                if tx.send_timeout(Event::Scrape(reply), SCRAPE_WAIT).is_ok() {
+                    let _ = answer.recv_timeout(SCRAPE_WAIT);
+                }
+            }
+        };
         std::thread::scope(|s| {
-            s.spawn(|| server.serve(&metrics, catalog));
+            s.spawn(|| server.serve(&served, catalog, &before_scrape));
             let result = self.follow();
             server.stop();
             result
@@ -298,10 +352,16 @@ impl<'s, 'c> Watch<'s, 'c> {
             let mut changed = BTreeSet::new();
             let mut rescan = false;
             let mut stop = false;
-            let first = match self.rx.recv_deadline(deadline) {
-                Ok(e) => Some(e),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => Some(Event::Stop),
+            let mut scrapes = Vec::new();
+            // With a backlog still to read, events are only looked at, not waited for.
+            let first = if self.again.is_empty() {
+                match self.rx.recv_deadline(deadline) {
+                    Ok(e) => Some(e),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => Some(Event::Stop),
+                }
+            } else {
+                None
             };
             // Take every event pending, so a burst of writes costs one read per file.
             for event in first.into_iter().chain(self.rx.try_iter()) {
@@ -309,10 +369,14 @@ impl<'s, 'c> Watch<'s, 'c> {
                     Event::Paths(paths) => changed.extend(paths),
                     Event::Rescan => rescan = true,
                     Event::Stop => stop = true,
+                    Event::Scrape(reply) => scrapes.push(reply),
                 }
             }
             for path in changed {
                 self.changed(&path);
+            }
+            for id in std::mem::take(&mut self.again) {
+                self.poll(id);
             }
             let now = Instant::now();
             if rescan || now >= next_walk {
@@ -327,6 +391,12 @@ impl<'s, 'c> Watch<'s, 'c> {
             if stop {
                 self.save();
                 return Ok(());
+            }
+            if !scrapes.is_empty() {
+                self.before_scrape();
+                for reply in scrapes {
+                    let _ = reply.send(());
+                }
             }
             if Instant::now() >= next_save {
                 if self.dirty {
@@ -440,8 +510,10 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// its path, or renamed within its directory), else remembered as truncated-away content.
     fn resume(&mut self, state: State) {
         let dropped = {
-            let mut m = self.lock();
-            state.counters.restore(&mut m, self.scanner.catalog())
+            let mut m = lock(&self.metrics);
+            let dropped = state.counters.restore(&mut m, self.scanner.catalog());
+            self.saved = Some(Counters::of(&m, self.scanner.catalog()));
+            dropped
         };
         for d in dropped {
             (self.warn)(&format!("state: {d}"));
@@ -673,7 +745,7 @@ impl<'s, 'c> Watch<'s, 'c> {
                 self.dirty = true;
             }
             let metrics = &self.metrics;
-            let read = t.read_lines(&mut self.buf, block, false, &mut |lines| {
+            let read = t.read_lines(&mut self.buf, block, false, READ_PART, &mut |lines| {
                 count(scanner, metrics, lines, false);
             });
             match read {
@@ -689,6 +761,9 @@ impl<'s, 'c> Watch<'s, 'c> {
                 if read > 0 {
                     self.dirty = true;
                     self.read_since_sweep = true;
+                }
+                if read >= READ_PART {
+                    self.again.insert(id);
                 }
             }
             Ok(None) => self.let_go_compressed(id),
@@ -742,7 +817,7 @@ impl<'s, 'c> Watch<'s, 'c> {
         let read = t
             .check()
             .and_then(|_| {
-                t.read_lines(&mut self.buf, block, true, &mut |lines| {
+                t.read_lines(&mut self.buf, block, true, u64::MAX, &mut |lines| {
                     count(scanner, metrics, lines, true);
                 })
             })
@@ -758,7 +833,7 @@ impl<'s, 'c> Watch<'s, 'c> {
     /// go of rotated files that stopped growing and deleted ones.
     fn sweep(&mut self) {
         if !std::mem::take(&mut self.read_since_sweep) {
-            // Idle since the last sweep: the read buffer (up to a block) is given back.
+            // Idle since the last sweep: the read buffers (up to three blocks) are given back.
             self.buf = Vec::new();
         }
         let paths: Vec<PathBuf> = self.by_path.keys().cloned().collect();
@@ -815,6 +890,12 @@ impl<'s, 'c> Watch<'s, 'c> {
 
     /// The state as it is now.
     pub fn state(&self) -> State {
+        let live = self.lock().clone();
+        self.state_with(&live)
+    }
+
+    /// The state with the counters of `metrics` (taken from the live ones).
+    fn state_with(&self, metrics: &Metrics) -> State {
         let mut files: Vec<FileState> = self
             .files
             .values()
@@ -833,22 +914,56 @@ impl<'s, 'c> Watch<'s, 'c> {
             paths: self.config.paths.clone(),
             files,
             orphans: self.orphans.iter().copied().collect(),
-            counters: Counters::of(&self.lock(), self.scanner.catalog()),
+            counters: Counters::of(metrics, self.scanner.catalog()),
         }
     }
 
-    /// Saves the state file, if there is one; a failure is named and counted, and retried
-    /// at the next save.
+    /// Saves the state file, if there is one, and serves what was saved; a failure is named
+    /// and counted, and retried at the next save.
     fn save(&mut self) {
         let Some(path) = self.config.state.clone() else {
             return;
         };
-        match self.state().save(&path) {
-            Ok(()) => self.dirty = false,
+        let live = self.lock().clone();
+        let state = self.state_with(&live);
+        match state.save(&path) {
+            Ok(()) => {
+                self.dirty = false;
+                self.saved = Some(state.counters);
+                *lock(&self.served) = live;
+            }
             Err(e) => {
                 (self.warn)(&e.to_string());
-                self.lock().state_save_errors += 1;
+                // The live counters are served: a state that cannot be written cannot keep
+                // them from a drop after a crash, and counters that stopped moving would hide
+                // every error from the dashboards. The failure is counted and named.
+                let live = {
+                    let mut m = self.lock();
+                    m.state_save_errors += 1;
+                    m.clone()
+                };
+                *lock(&self.served) = live;
             }
+        }
+    }
+
+    /// Before a scrape, with a state file: saves the counters when they moved since the last
+    /// save, so that what is served is in the state file; else serves the gauges as they
+    /// are now.
+    fn before_scrape(&mut self) {
+        if Arc::ptr_eq(&self.served, &self.metrics) {
+            return;
+        }
+        let live = self.lock().clone();
+        let counters = Counters::of(&live, self.scanner.catalog());
+        if self.saved.as_ref() == Some(&counters) {
+            let errors = lock(&self.served).state_save_errors;
+            *lock(&self.served) = Metrics {
+                state_save_errors: errors.max(live.state_save_errors),
+                ..live
+            };
+        } else {
+            self.save();
         }
     }
 }

@@ -191,6 +191,11 @@ impl State {
         tmp.write_all(&json).map_err(fail)?;
         tmp.as_file().sync_all().map_err(fail)?;
         tmp.persist(path).map_err(|e| fail(e.error))?;
+        // The rename is durable once the directory is synced: what was served from this
+        // state must survive a power loss.
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(fail)?;
         Ok(())
     }
 }

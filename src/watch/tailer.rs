@@ -211,30 +211,101 @@ impl Tailed {
     /// Reads every complete line after the offset, in blocks of about `block` bytes passed
     /// to `sink` (each block ends with a newline), and moves the offset past them. With
     /// `finish`, a last line without a newline is passed on too: the file is being let go
-    /// and that newline will never come. Returns the bytes passed on.
+    /// and that newline will never come. Reading stops at the first block end at or past
+    /// `limit` bytes, so that a large backlog is read in parts with other work in between.
+    /// Returns the bytes passed on.
+    ///
+    /// A backlog of at least two blocks is read on a thread of its own while `sink` scans
+    /// the block before, through three buffers of `block` bytes (each grows to [`MAX_LINE`]
+    /// at most, for a long line); a smaller one is read into one. The buffers are kept in
+    /// `bufs` from call to call, so that reading a backlog in parts does not allocate.
     ///
     /// # Errors
     /// When a read fails; the lines before it were passed on and counted in the offset.
     pub fn read_lines(
         &mut self,
-        buf: &mut Vec<u8>,
+        bufs: &mut Vec<Vec<u8>>,
         block: usize,
         finish: bool,
+        limit: u64,
         sink: &mut dyn FnMut(&[u8]),
     ) -> io::Result<u64> {
         let block = block.max(1);
         let start = self.offset;
-        let mut carry = 0usize;
-        // A small append needs a small buffer: memory follows what there is to read.
         let pending = self.file.metadata()?.len().saturating_sub(start);
-        let mut size = block.min(usize::try_from(pending).unwrap_or(usize::MAX).max(64 << 10));
+        // A small append needs a small buffer: memory follows what there is to read.
+        let first = block.min(usize::try_from(pending).unwrap_or(usize::MAX).max(64 << 10));
+        let mut cut = Cutter {
+            file: &self.file,
+            pos: start,
+            stop: start.saturating_add(limit.max(1)),
+            size: first,
+            finish,
+        };
+        let result = if pending.min(limit) >= 2 * block as u64 {
+            read_overlapped(cut, &mut self.offset, bufs, sink)
+        } else {
+            if bufs.is_empty() {
+                bufs.push(Vec::new());
+            }
+            let buf = &mut bufs[0];
+            let mut carry = 0;
+            loop {
+                match cut.next(buf, carry) {
+                    Ok(Some((len, filled))) => {
+                        sink(&buf[..len]);
+                        self.offset += len as u64;
+                        buf.copy_within(len..filled, 0);
+                        carry = filled - len;
+                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            }
+        };
+        // A long line may have grown a buffer; keep memory at the block size.
+        for buf in bufs.iter_mut().filter(|b| b.len() > block) {
+            buf.truncate(block);
+            buf.shrink_to(block);
+        }
+        if self.offset > start {
+            self.last_change = std::time::Instant::now();
+        }
+        result.map(|()| self.offset - start)
+    }
+}
+
+/// Cuts what a file holds from an offset on into blocks of complete lines.
+struct Cutter<'f> {
+    file: &'f File,
+    /// Where the bytes at the start of the next block are in the file.
+    pos: u64,
+    /// No block starts at or past this position.
+    stop: u64,
+    /// How many bytes a block is read into; doubled (up to [`MAX_LINE`]) for a long line.
+    size: usize,
+    /// Pass on a last line without a newline too.
+    finish: bool,
+}
+
+impl Cutter<'_> {
+    /// Fills `buf`, whose first `carry` bytes were read before (the start of a line), and
+    /// returns `(len, filled)`: the first `len` bytes are the next block to pass on (they end
+    /// with a newline, or are a run of [`MAX_LINE`] bytes without one, or with `finish` the
+    /// last line), and `buf[len..filled]` begins the block after. `None` at the end of what
+    /// the file holds now, or at the stop; the bytes of a partial last line are then not
+    /// passed on.
+    fn next(&mut self, buf: &mut Vec<u8>, mut carry: usize) -> io::Result<Option<(usize, usize)>> {
+        if self.pos >= self.stop {
+            return Ok(None);
+        }
         loop {
-            if buf.len() < size {
-                buf.resize(size, 0);
+            if buf.len() < self.size {
+                buf.resize(self.size, 0);
             }
             let n = match self
                 .file
-                .read_at(&mut buf[carry..size], self.offset + carry as u64)
+                .read_at(&mut buf[carry..self.size], self.pos + carry as u64)
             {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -242,43 +313,92 @@ impl Tailed {
             };
             let filled = carry + n;
             // Decided on the bytes read, not on an earlier look: the file may be growing.
-            if self.offset == 0 && carry == 0 && n > 0 && crate::input::is_encoded(&buf[..n]) {
+            if self.pos == 0 && carry == 0 && n > 0 && crate::input::is_encoded(&buf[..n]) {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, ENCODED));
             }
-            if n == 0 {
-                if finish && filled > 0 {
-                    sink(&buf[..filled]);
-                    self.offset += filled as u64;
+            let len = match memchr::memrchr(b'\n', &buf[..filled]) {
+                _ if n == 0 && !(self.finish && filled > 0) => return Ok(None),
+                _ if n == 0 => filled,
+                Some(i) => i + 1,
+                // A run longer than any line kept whole: counted as a line of its own.
+                None if filled == self.size && self.size >= MAX_LINE => filled,
+                None if filled == self.size => {
+                    self.size = (self.size * 2).min(MAX_LINE);
+                    carry = filled;
+                    continue;
                 }
-                break;
-            }
-            match memchr::memrchr(b'\n', &buf[..filled]) {
-                Some(i) => {
-                    sink(&buf[..=i]);
-                    self.offset += i as u64 + 1;
-                    buf.copy_within(i + 1..filled, 0);
-                    carry = filled - i - 1;
+                None => {
+                    carry = filled;
+                    continue;
                 }
-                None if filled == size && size >= MAX_LINE => {
-                    // A run longer than any line kept whole: counted as a line of its own.
-                    sink(&buf[..filled]);
-                    self.offset += filled as u64;
-                    carry = 0;
-                }
-                None if filled == size => size = (size * 2).min(MAX_LINE),
-                None => carry = filled,
-            }
+            };
+            self.pos += len as u64;
+            return Ok(Some((len, filled)));
         }
-        // A long line may have grown the buffer; keep memory at the block size when idle.
-        if buf.len() > block {
-            buf.truncate(block);
-            buf.shrink_to(block);
-        }
-        if self.offset > start {
-            self.last_change = std::time::Instant::now();
-        }
-        Ok(self.offset - start)
     }
+}
+
+/// Reads the blocks `cut` gives on a thread of its own and passes them to `sink` on this
+/// one, moving `offset` past each: reading the next block overlaps scanning this one. Three
+/// buffers go round (one read into, one waiting, one scanned), taken from `bufs` and put
+/// back there, so memory stays at three blocks.
+fn read_overlapped(
+    mut cut: Cutter<'_>,
+    offset: &mut u64,
+    bufs: &mut Vec<Vec<u8>>,
+    sink: &mut dyn FnMut(&[u8]),
+) -> io::Result<()> {
+    const BUFFERS: usize = 3;
+    let (full_tx, full_rx) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(1);
+    let (free_tx, free_rx) = crossbeam_channel::bounded::<Vec<u8>>(BUFFERS);
+    bufs.resize_with(BUFFERS, Vec::new);
+    let first = bufs.pop().unwrap_or_default();
+    for b in bufs.drain(..) {
+        let _ = free_tx.send(b);
+    }
+    let back = free_rx.clone();
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> (io::Result<()>, Vec<u8>) {
+            let mut buf = first;
+            let mut carry = 0;
+            loop {
+                let (len, filled) = match cut.next(&mut buf, carry) {
+                    Ok(Some(cut)) => cut,
+                    Ok(None) => return (Ok(()), buf),
+                    Err(e) => return (Err(e), buf),
+                };
+                // The start of the next line goes to the next buffer; a closed channel means
+                // the scanning side is gone, and there is no one to read for.
+                let Ok(mut next) = free_rx.recv() else {
+                    return (Ok(()), buf);
+                };
+                carry = filled - len;
+                if next.len() < carry {
+                    next.resize(carry, 0);
+                }
+                next[..carry].copy_from_slice(&buf[len..filled]);
+                if let Err(e) = full_tx.send((buf, len)) {
+                    return (Ok(()), e.into_inner().0);
+                }
+                buf = next;
+            }
+        });
+        for (block, len) in &full_rx {
+            sink(&block[..len]);
+            *offset += len as u64;
+            // Never blocks: the channel holds every buffer there is.
+            let _ = free_tx.send(block);
+        }
+        let result = match reader.join() {
+            Ok((result, last)) => {
+                bufs.push(last);
+                result
+            }
+            Err(_) => Err(io::Error::other("the reading thread failed")),
+        };
+        bufs.extend(back.try_iter());
+        result
+    })
 }
 
 /// The offset just past the last newline of the first `len` bytes of `file` (0 when there is
@@ -312,7 +432,7 @@ mod tests {
     fn lines_read(t: &mut Tailed, block: usize, finish: bool) -> Vec<u8> {
         let mut out = Vec::new();
         let mut buf = Vec::new();
-        t.read_lines(&mut buf, block, finish, &mut |b| {
+        t.read_lines(&mut buf, block, finish, u64::MAX, &mut |b| {
             assert!(finish || b.ends_with(b"\n"));
             out.extend_from_slice(b);
         })
@@ -347,9 +467,76 @@ mod tests {
         let mut t = Tailed::open(&path, StartAt::Start).unwrap();
         assert_eq!(lines_read(&mut t, 64, false), b"");
         std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\nzz\n").unwrap();
-        let err = t.read_lines(&mut Vec::new(), 64, false, &mut |_| {});
-        assert!(err.is_err_and(|e| is_encoded_error(&e)));
-        assert_eq!(t.offset, 0);
+        // Read at once, and (a backlog of two blocks or more) on a thread of its own.
+        for block in [64, 4] {
+            let err = t.read_lines(&mut Vec::new(), block, false, u64::MAX, &mut |_| {});
+            assert!(err.is_err_and(|e| is_encoded_error(&e)), "block {block}");
+            assert_eq!(t.offset, 0);
+        }
+    }
+
+    #[test]
+    fn a_backlog_read_on_its_own_thread_passes_the_same_lines() {
+        let mut content = Vec::new();
+        for i in 0..3000 {
+            content.extend(format!("line {i} {}\n", "x".repeat(i % 97)).bytes());
+        }
+        let complete = content.len();
+        content.extend(b"partial");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, &content).unwrap();
+        // From a block per line and less (read ahead) to all at once (read in place).
+        for block in [1, 7, 100, 4096, 60_000, complete / 2, complete] {
+            let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+            let mut blocks = 0;
+            let mut out = Vec::new();
+            let read = t
+                .read_lines(&mut Vec::new(), block, false, u64::MAX, &mut |b| {
+                    assert!(b.ends_with(b"\n"));
+                    blocks += 1;
+                    out.extend_from_slice(b);
+                })
+                .unwrap();
+            assert_eq!(out, &content[..complete], "block {block}");
+            assert_eq!((read, t.offset), (complete as u64, complete as u64));
+            assert!(
+                blocks >= complete / block.max(65536).min(complete),
+                "block {block}"
+            );
+            assert_eq!(lines_read(&mut t, block, true), b"partial", "block {block}");
+            assert_eq!(t.offset, content.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_backlog_is_read_in_parts_of_the_limit() {
+        let content: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, &content).unwrap();
+        for (block, limit) in [(10, 1000), (100, 1), (4096, 5000), (1, 3)] {
+            let mut t = Tailed::open(&path, StartAt::Start).unwrap();
+            let mut out = Vec::new();
+            loop {
+                let before = out.len();
+                let read = t
+                    .read_lines(&mut Vec::new(), block, false, limit, &mut |b| {
+                        out.extend_from_slice(b)
+                    })
+                    .unwrap();
+                assert_eq!(read as usize, out.len() - before);
+                if read == 0 {
+                    break;
+                }
+                // Stopped at the first block end at or past the limit, or at the end.
+                assert!(read >= limit || t.offset == content.len() as u64);
+                assert!(read < limit + block.max(64 << 10) as u64);
+            }
+            assert_eq!(out, content, "block {block} limit {limit}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! from Debian's `prometheus` package; a test fails, never skips, when they are missing).
 
 use crate::common::bin as errscan;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -513,6 +513,60 @@ fn a_restart_with_state_loses_nothing_and_counts_nothing_twice() {
 }
 
 #[test]
+fn after_a_kill_the_restart_serves_no_counter_lower_than_was_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let state = dir.path().join("state.json");
+    File::create(&log).unwrap();
+    let args = ["--from-start", "--state", s(&state), s(&log)];
+    let w = Exporter::start(&args);
+    let mut all = Vec::new();
+    write_log(&log, 0, 200, &mut all);
+    w.wait_for(&Truth::of(&all));
+    // Counted and served a moment before the kill, well within the 5 s between saves.
+    write_log(&log, 200, 300, &mut all);
+    w.wait_for(&Truth::of(&all));
+    let before = w.served();
+    drop(w); // SIGKILL: nothing is saved on the way out
+    let w = Exporter::start(&args);
+    let after = w.served();
+    assert!(
+        after.lines >= before.lines
+            && after.bytes >= before.bytes
+            && before
+                .errors
+                .iter()
+                .all(|(k, n)| after.errors.get(k).is_some_and(|m| m >= n)),
+        "served before the kill {before:?}\nfirst served after {after:?}"
+    );
+    // Nothing lost, nothing counted twice.
+    write_log(&log, 500, 100, &mut all);
+    w.wait_for(&Truth::of(&all));
+}
+
+#[test]
+fn a_state_file_that_cannot_be_written_is_named_and_the_counters_are_still_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let state = dir.path().join("no-such-dir").join("state.json");
+    File::create(&log).unwrap();
+    let w = Exporter::start(&["--from-start", "--state", s(&state), s(&log)]);
+    let mut all = Vec::new();
+    write_log(&log, 0, 100, &mut all);
+    w.wait_for(&Truth::of(&all));
+    let failures = parse_samples(&w.scrape())
+        .into_iter()
+        .find(|(name, _, _)| name == "errscan_state_save_errors_total")
+        .map(|(_, _, v)| v);
+    assert!(failures.is_some_and(|v| v >= 1.0), "{failures:?}");
+    assert!(
+        w.stderr().iter().any(|l| l.contains("no-such-dir")),
+        "{:?}",
+        w.stderr()
+    );
+}
+
+#[test]
 fn a_corrupt_or_foreign_state_file_is_named_and_replaced_by_a_fresh_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
@@ -886,4 +940,168 @@ fn prometheus_stores_the_true_counts_through_rotations() {
         }
     }
     assert!(queries >= 5);
+}
+
+/// The dashboard in docs/ as Grafana imports it. Grafana itself is not installed by the
+/// tests (it is in none of the package registries they use): this checks the structure its
+/// import needs, and the Prometheus test above runs every query.
+#[test]
+fn the_grafana_dashboard_has_what_a_grafana_import_needs() {
+    use serde_json::Value;
+    let d: Value = serde_json::from_str(
+        &fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/grafana-dashboard.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let text = |v: &Value, what: &str| -> String {
+        match v.as_str() {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => panic!("{what}: not a non-empty string: {v}"),
+        }
+    };
+    let int = |v: &Value, what: &str| -> i64 {
+        v.as_i64()
+            .unwrap_or_else(|| panic!("{what}: not an integer: {v}"))
+    };
+    text(&d["title"], "title");
+    let uid = text(&d["uid"], "uid");
+    assert!(
+        uid.len() <= 40
+            && uid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "uid {uid}"
+    );
+    // Data sources given as objects in panels need schema 33 or later.
+    assert!(int(&d["schemaVersion"], "schemaVersion") >= 33);
+    text(&d["time"]["from"], "time.from");
+    text(&d["time"]["to"], "time.to");
+    assert!(d["annotations"]["list"].is_array());
+
+    // What an import asks the user for, and what it needs installed.
+    let inputs: Vec<String> = d["__inputs"]
+        .as_array()
+        .expect("__inputs")
+        .iter()
+        .map(|i| {
+            assert_eq!(i["type"], "datasource");
+            assert_eq!(i["pluginId"], "prometheus");
+            text(&i["name"], "__inputs name")
+        })
+        .collect();
+    let required: BTreeSet<(String, String)> = d["__requires"]
+        .as_array()
+        .expect("__requires")
+        .iter()
+        .map(|r| {
+            (
+                text(&r["type"], "__requires type"),
+                text(&r["id"], "__requires id"),
+            )
+        })
+        .collect();
+    assert!(required.contains(&("datasource".into(), "prometheus".into())));
+
+    // Template variables, and every variable used is defined (or is one of Grafana's own).
+    let mut variables: BTreeSet<String> = ["__rate_interval", "__range", "__interval", "__all"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for v in d["templating"]["list"].as_array().expect("templating.list") {
+        let name = text(&v["name"], "variable name");
+        let kind = text(&v["type"], "variable type");
+        assert!(["datasource", "query", "custom", "constant", "interval"].contains(&kind.as_str()));
+        if kind == "query" {
+            assert!(v["datasource"]["uid"].is_string(), "variable {name}");
+            text(&v["query"]["query"], "variable query");
+        }
+        assert!(
+            variables.insert(name.clone()),
+            "variable {name} defined twice"
+        );
+    }
+    let used = |s: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('$') {
+            rest = &rest[i + 1..];
+            let braced = rest.starts_with('{');
+            let body = if braced { &rest[1..] } else { rest };
+            let name: String = body
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            names.push(name);
+        }
+        names
+    };
+    let check_uses = |s: &str| {
+        for name in used(s) {
+            assert!(
+                variables.contains(&name) || inputs.contains(&name),
+                "${name} in {s} is not defined"
+            );
+        }
+    };
+    for v in d["templating"]["list"].as_array().unwrap() {
+        check_uses(&v.to_string());
+    }
+
+    // Panels: unique ids, a known type, a place on the 24-column grid that no other panel
+    // takes, a Prometheus data source, and queries with unique refIds.
+    let panels = d["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 5);
+    let mut ids = BTreeSet::new();
+    let mut cells = BTreeSet::new();
+    for p in panels {
+        let title = text(&p["title"], "panel title");
+        assert!(
+            int(&p["id"], &title) > 0 && ids.insert(int(&p["id"], &title)),
+            "{title}: id"
+        );
+        let kind = text(&p["type"], &title);
+        assert!(
+            required.contains(&("panel".into(), kind.clone())),
+            "{title}: panel type {kind} not in __requires"
+        );
+        let g = &p["gridPos"];
+        let (x, y, w, h) = (
+            int(&g["x"], &title),
+            int(&g["y"], &title),
+            int(&g["w"], &title),
+            int(&g["h"], &title),
+        );
+        assert!(
+            x >= 0 && y >= 0 && w >= 1 && h >= 1 && x + w <= 24,
+            "{title}: gridPos {g}"
+        );
+        for cx in x..x + w {
+            for cy in y..y + h {
+                assert!(
+                    cells.insert((cx, cy)),
+                    "{title} overlaps another panel at {cx},{cy}"
+                );
+            }
+        }
+        assert_eq!(p["datasource"]["type"], "prometheus", "{title}");
+        check_uses(&text(&p["datasource"]["uid"], &title));
+        let targets = p["targets"].as_array().expect("targets");
+        assert!(!targets.is_empty(), "{title}: no query");
+        let mut refs = BTreeSet::new();
+        for t in targets {
+            assert!(
+                refs.insert(text(&t["refId"], &title)),
+                "{title}: refId twice"
+            );
+            assert_eq!(t["datasource"], p["datasource"], "{title}");
+            let expr = text(&t["expr"], &title);
+            assert!(expr.contains("errscan_"), "{title}: {expr}");
+            check_uses(&expr);
+        }
+        for tr in p["transformations"].as_array().into_iter().flatten() {
+            text(&tr["id"], "transformation id");
+        }
+    }
 }
