@@ -62,38 +62,20 @@ fn merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             Some(m) => m.merge(report).with_context(|| shown.clone())?,
         }
     }
-    let Some(mut merged) = merged else {
+    let Some(merged) = merged else {
         anyhow::bail!("no report to merge");
     };
-    let format = args.format.unwrap_or(
-        if args.output.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Csv
-        },
-    );
+    let format = args
+        .format
+        .unwrap_or(default_format(args.output.as_deref()));
     let baseline = read_baseline(args.baseline.as_deref(), format)?;
-    if format == Format::Html {
-        for note in html::limitations(&merged) {
-            warn(&format!("html: {note}"));
-        }
-    } else if let Some(n) = args.top {
-        merged.top(n);
-    }
-    let info = run_info();
-    write_output(args.output.as_deref(), |out| {
-        on_terminal(out, args.output.is_none(), |out| {
-            write_grouped(
-                out,
-                &merged,
-                format,
-                &info,
-                baseline.as_ref(),
-                sources,
-                args.top,
-            )
-        })
-    })?;
+    let shape = Shape {
+        format,
+        top: args.top,
+        baseline: baseline.as_ref(),
+        sources,
+    };
+    emit(merged, shape, args.output.as_deref())?;
     Ok(Outcome::Clean)
 }
 
@@ -123,24 +105,64 @@ fn read_baseline(path: Option<&Path>, format: Format) -> anyhow::Result<Option<G
         .with_context(|| "--baseline".to_string())
 }
 
+/// The format of a report when `-f` is not given: a table for a person at a terminal, CSV
+/// for a file or a pipe.
+fn default_format(output: Option<&Path>) -> Format {
+    if output.is_none() && std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Csv
+    }
+}
+
+/// How a grouped report is written: its format, `--top`, and what only the HTML page uses.
+struct Shape<'a> {
+    format: Format,
+    top: Option<usize>,
+    baseline: Option<&'a Grouped>,
+    sources: Vec<(String, errscan::Summary)>,
+}
+
+/// Writes the report of `scan` or `merge` to `-o` or standard output: the HTML page keeps
+/// every row (it cuts its own tables and says what it left out); other formats keep `--top`.
+fn emit(mut grouped: Grouped, shape: Shape<'_>, output: Option<&Path>) -> anyhow::Result<()> {
+    if shape.format == Format::Html {
+        for note in html::limitations(&grouped) {
+            warn(&format!("html: {note}"));
+        }
+    } else if let Some(n) = shape.top {
+        grouped.top(n);
+    }
+    let info = run_info();
+    if grouped.rows_cut > 0 && shape.format == Format::Csv {
+        eprintln!(
+            "errscan: --top {}: {} more rows not shown",
+            shape.top.unwrap_or(0),
+            grouped.rows_cut
+        );
+    }
+    write_output(output, |out| {
+        on_terminal(out, output.is_none(), |out| {
+            write_grouped(out, &grouped, &info, shape)
+        })
+    })
+}
+
 /// Writes a grouped report; the HTML page also gets the baseline, the merged reports and
 /// `--top` (its codes table's length: the page's totals always cover every row).
 fn write_grouped(
     out: &mut dyn Write,
     report: &Grouped,
-    format: Format,
     info: &RunInfo,
-    baseline: Option<&Grouped>,
-    sources: Vec<(String, errscan::Summary)>,
-    top: Option<usize>,
+    shape: Shape<'_>,
 ) -> errscan::Result<()> {
-    if format != Format::Html {
-        return output::write_report(out, report, format, info);
+    if shape.format != Format::Html {
+        return output::write_report(out, report, shape.format, info);
     }
     let opts = html::HtmlOptions {
-        baseline,
-        sources,
-        top: top.unwrap_or(0),
+        baseline: shape.baseline,
+        sources: shape.sources,
+        top: shape.top.unwrap_or(0),
         generated_unix: info.finished_unix,
     };
     html::write(out, report, &opts)
@@ -249,13 +271,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
             windows
         });
     }
-    let format = args.format.unwrap_or(
-        if args.output.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Csv
-        },
-    );
+    let format = args
+        .format
+        .unwrap_or(default_format(args.output.as_deref()));
     // Read before the scan, so that a bad baseline fails fast.
     let baseline = read_baseline(args.baseline.as_deref(), format)?;
     let started = Instant::now();
@@ -270,35 +288,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     for e in &report.summary.errors {
         warn(&e);
     }
-    let mut grouped = Grouped::from_report(&cat, &report, &group_by);
-    if format == Format::Html {
-        for note in html::limitations(&grouped) {
-            warn(&format!("html: {note}"));
-        }
-    } else if let Some(n) = args.top {
-        grouped.top(n);
-    }
-    let info = run_info();
-    if grouped.rows_cut > 0 && format == Format::Csv {
-        eprintln!(
-            "errscan: --top {}: {} more rows not shown",
-            args.top.unwrap_or(0),
-            grouped.rows_cut
-        );
-    }
-    write_output(args.output.as_deref(), |out| {
-        on_terminal(out, args.output.is_none(), |out| {
-            write_grouped(
-                out,
-                &grouped,
-                format,
-                &info,
-                baseline.as_ref(),
-                Vec::new(),
-                args.top,
-            )
-        })
-    })?;
+    let grouped = Grouped::from_report(&cat, &report, &group_by);
+    let shape = Shape {
+        format,
+        top: args.top,
+        baseline: baseline.as_ref(),
+        sources: Vec::new(),
+    };
+    emit(grouped, shape, args.output.as_deref())?;
     Ok(outcome(report.summary.errors.len()))
 }
 

@@ -48,12 +48,19 @@ const CACHED_PIECE: usize = 256 << 10;
 pub(crate) trait Collect<P: Part> {
     /// Takes in a part.
     fn put(&mut self, part: P) -> Result<()>;
-    /// Every stretch read so far has been put.
-    fn caught_up(&mut self) -> Result<()>;
-    /// A wall-clock tick.
-    fn tick(&mut self) -> Result<()>;
-    /// Whether parts must come in order as soon as they can ([`Sink::in_order`]).
-    fn in_order(&self) -> bool;
+    /// Every stretch read so far has been put. Collectors that only gather ignore it.
+    fn caught_up(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// A wall-clock tick. Collectors that only gather ignore it.
+    fn tick(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Whether parts must come in order as soon as they can ([`Sink::in_order`]); gathering
+    /// needs no order.
+    fn in_order(&self) -> bool {
+        false
+    }
 }
 
 /// A sink on the thread that runs the scan: parts go straight to it.
@@ -86,15 +93,6 @@ impl<P: Part> Collect<P> for Gather<'_, P> {
         }
         Ok(())
     }
-    fn caught_up(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn tick(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn in_order(&self) -> bool {
-        false
-    }
 }
 
 /// Absorbs everything put into an existing part.
@@ -104,15 +102,6 @@ impl<P: Part> Collect<P> for Absorb<'_, P> {
     fn put(&mut self, part: P) -> Result<()> {
         self.0.absorb(part);
         Ok(())
-    }
-    fn caught_up(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn tick(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn in_order(&self) -> bool {
-        false
     }
 }
 
