@@ -22,9 +22,10 @@ fn a_signal_during_every_flushes_the_open_window() {
             .unwrap();
         stdin.flush().unwrap();
         // The stream stays open: only the signal can end the window. Sent once errscan
-        // catches it (before, it would die of it, whatever its handling), and once the lines
-        // have had time to be read.
+        // catches it (before, it would die of it, whatever its handling), and once it has
+        // read the lines out of the pipe and had time to scan them.
         wait_until_caught(child.id(), number);
+        wait_until_drained(&stdin);
         std::thread::sleep(Duration::from_millis(500));
         let killed = Command::new("kill")
             .arg(format!("-{name}"))
@@ -43,6 +44,28 @@ fn a_signal_during_every_flushes_the_open_window() {
         assert_eq!(rows.len(), 1, "SIG{name}: {text}");
         assert_eq!(rows[0]["code"], "2001");
         assert_eq!(rows[0]["count"], 3, "SIG{name}");
+    }
+}
+
+/// Waits until the reader of `pipe` has taken every byte written to it (`FIONREAD` on the
+/// write end counts the bytes still in the pipe), for at most a minute.
+fn wait_until_drained(pipe: &std::process::ChildStdin) {
+    use std::os::fd::AsRawFd;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut pending: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int through the pointer, which points at `pending`;
+        // the descriptor is the open write end of the child's standard input.
+        let rc = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &mut pending) };
+        assert_eq!(rc, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "errscan did not read its input within a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
