@@ -1,13 +1,13 @@
 //! `errscan explain`: why each line counted or not.
 
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use errscan::input::{self, Opened};
 use errscan::matcher::Scratch;
 use errscan::output::explain;
-use errscan::{Input, Matcher, MmapPolicy};
+use errscan::scan::lines::each_line;
+use errscan::{Error, Input, Matcher};
 
 use super::{load_catalog, warn, Outcome, PatternArgs};
 
@@ -64,35 +64,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let mut errors = 0;
     for input in &inputs {
         let name = input.name();
-        let reader: Box<dyn Read> = match input::open(input, MmapPolicy::Never) {
-            Ok(Opened::Bytes(content)) => Box::new(std::io::Cursor::new(content.to_vec())),
-            Ok(Opened::Stream(r)) => r,
-            Err(e) => {
-                warn(&e);
-                errors += 1;
-                continue;
-            }
-        };
-        let mut reader = BufReader::new(reader);
-        let mut line = Vec::new();
-        let mut number = 0u64;
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    warn(&format!("{name}: {e}"));
-                    errors += 1;
-                    break;
-                }
-            }
-            number += 1;
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
-            let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let walked = each_line(input, |number, text| {
             let e = matcher.explain(text, &mut scratch);
             if !args.all && e.hits.is_empty() && e.rejected.is_empty() {
-                continue;
+                return Ok(());
             }
             if json {
                 explain::write_json(&mut out, &cat, &name, number, text, &e)?;
@@ -100,8 +75,21 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Outcome> {
                 explain::write_text(&mut out, &cat, &name, number, text, &e)?;
             }
             if terminal {
-                out.flush().context("<stdout>")?;
+                out.flush().map_err(|cause| Error::Output {
+                    path: "<stdout>".into(),
+                    cause,
+                })?;
             }
+            Ok(())
+        });
+        match walked {
+            Ok(()) => {}
+            // An input that cannot be read is reported and the others are still explained.
+            Err(e @ (Error::Input { .. } | Error::Partial { .. })) => {
+                warn(&e);
+                errors += 1;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
     out.flush().context("<stdout>")?;

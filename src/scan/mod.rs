@@ -8,6 +8,7 @@
 //! | [`counts`] | [`CountSink`]: counts per code (and time bucket) into a [`Report`] |
 //! | [`hits`] | [`HitSink`]: hit records in input order, for `--hits` |
 //! | [`windows`] | [`WindowSink`]: counts per wall-clock window of a live stream, for `--every` |
+//! | [`lines`] | one input line by line, for `errscan explain` |
 //! | `time` | dating hits exactly across stretches scanned in parallel |
 //!
 //! Content in memory (a map or a small file) is cut into newline-aligned chunks scanned by
@@ -43,6 +44,7 @@ use crate::report::{HitRecord, Report};
 pub mod counts;
 mod driver;
 pub mod hits;
+pub mod lines;
 pub mod sink;
 mod time;
 pub mod windows;
