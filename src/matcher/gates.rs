@@ -306,18 +306,25 @@ pub(crate) struct CodeLead {
 /// length is one more place to try).
 const MAX_LEAD: usize = 2;
 
+/// The top-level sequence of `hir` (itself alone when it is not a sequence) and the index of
+/// its `code` capture, when the capture is one of the sequence's parts.
+fn code_in_sequence(hir: &Hir) -> Option<(&[Hir], usize)> {
+    let parts: &[Hir] = match hir.kind() {
+        HirKind::Concat(parts) => parts,
+        _ => std::slice::from_ref(hir),
+    };
+    let at = parts.iter().position(
+        |h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code")),
+    )?;
+    Some((parts, at))
+}
+
 impl CodeLead {
     /// The code lead of `pattern`, when its code is a part of its top-level sequence, at most
     /// [`MAX_LEAD`] bytes from the start, and starts with a few literals of two bytes or more.
     pub(crate) fn of(pattern: &str) -> Option<CodeLead> {
         let hir = parse(pattern)?;
-        let parts: &[Hir] = match hir.kind() {
-            HirKind::Concat(parts) => parts,
-            _ => std::slice::from_ref(&hir),
-        };
-        let at = parts.iter().position(
-            |h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code")),
-        )?;
+        let (parts, at) = code_in_sequence(&hir)?;
         let (mut min, mut max) = (0, 0);
         for part in &parts[..at] {
             min += part.properties().minimum_len()?;
@@ -419,13 +426,7 @@ impl CodeAtAnchors {
         own: impl Fn(&str) -> bool,
     ) -> Option<CodeAtAnchors> {
         let hir = parse(pattern)?;
-        let parts: &[Hir] = match hir.kind() {
-            HirKind::Concat(parts) => parts,
-            _ => std::slice::from_ref(&hir),
-        };
-        let at = parts.iter().position(
-            |h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("code")),
-        )?;
+        let (parts, at) = code_in_sequence(&hir)?;
         let mut extractor = Extractor::new();
         extractor.kind(ExtractKind::Prefix);
         let seq = extractor.extract(&parts[at]);
