@@ -226,18 +226,21 @@ impl<'a> LineReader<'a> {
 mod tests {
     use super::*;
 
+    /// A source that returns at most `.1` bytes of `.0` per read.
+    struct Trickle<'d>(&'d [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
     /// Reads everything through a `LineReader`, from a source that returns at most `step`
     /// bytes per read.
     fn blocks(data: &[u8], step: usize, block: usize, max_line: usize, live: bool) -> Vec<Vec<u8>> {
-        struct Trickle<'d>(&'d [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut src = Trickle(data, step);
         let mut r = LineReader::new(&mut src, block).with_max_line(max_line);
         let mut out = Vec::new();
@@ -278,15 +281,6 @@ mod tests {
 
     /// Reads everything with overlapping windows: (block, piece) pairs.
     fn windows(data: &[u8], step: usize, block: usize, max_line: usize) -> Vec<(Vec<u8>, Piece)> {
-        struct Trickle<'d>(&'d [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut src = Trickle(data, step);
         let mut r = LineReader::new(&mut src, block)
             .with_max_line(max_line)
