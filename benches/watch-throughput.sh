@@ -68,15 +68,19 @@ def cpu(pid):
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
+def counted():
+    """Polls /metrics until watch has counted every byte of the log; its metrics then."""
+    while True:
+        m = metrics()
+        if m and m.get("errscan_bytes_total") == size:
+            return m
+        time.sleep(0.02)
+
 cpu0 = cpu(w.pid)
 t = time.monotonic()
 subprocess.run(["sh", "-c", f'cat "{log}" >> "{app}"'], check=True)
 append = time.monotonic() - t
-while True:
-    m = metrics()
-    if m and m.get("errscan_bytes_total") == size:
-        break
-    time.sleep(0.02)
+m = counted()
 watch = time.monotonic() - t
 watch_cpu = cpu(w.pid) - cpu0
 hwm = next(int(l.split()[1]) for l in open(f"/proc/{w.pid}/status") if l.startswith("VmHWM"))
@@ -87,11 +91,7 @@ w.wait()
 # A backlog: the whole file, present at start, read with --from-start.
 t = time.monotonic()
 b = subprocess.Popen([exe, "watch", "--listen", "127.0.0.1:19465", "--from-start", log], stderr=err)
-while True:
-    m = metrics()
-    if m and m.get("errscan_bytes_total") == size:
-        break
-    time.sleep(0.02)
+m = counted()
 backlog = time.monotonic() - t
 backlog_cpu = cpu(b.pid)
 backlog_hwm = next(int(l.split()[1]) for l in open(f"/proc/{b.pid}/status") if l.startswith("VmHWM"))
