@@ -116,10 +116,9 @@ impl<'c> Matcher<'c> {
                                 from = p + 1;
                             }
                         }
-                        if at.is_empty()
-                            || (plan.cheap
-                                && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
-                        {
+                        // The envelope waits for a match: a walk from a start literal costs
+                        // less than the envelope's search of the whole line.
+                        if at.is_empty() {
                             continue;
                         }
                     }
@@ -197,9 +196,19 @@ impl<'c> Matcher<'c> {
                 });
             }
             if found.is_empty()
-                || (!plan.cheap && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
+                || ((!plan.cheap || literals_first)
+                    && !self.envelope_met(plan.envelope, line, &mut scratch.envelopes))
                 || (plan.reject.is_some()
                     && self.envelope_met(plan.reject, line, &mut scratch.envelopes))
+            {
+                continue;
+            }
+            // A rule that counts no unknown codes adds nothing when none of its codes is in
+            // a vendor it can report under: the conditions need not be asked.
+            if !plan.attribution.is_empty()
+                && !found
+                    .iter()
+                    .any(|&(_, _, cs, ce)| self.resolvable(rule, &line[cs..ce]))
             {
                 continue;
             }

@@ -51,6 +51,18 @@ impl<'c> Matcher<'c> {
         }
     }
 
+    /// Whether [`Matcher::resolve`] can make a hit of the captured `code` for some vendor
+    /// the line may be attributed to.
+    pub(super) fn resolvable(&self, rule: &Rule, code: &[u8]) -> bool {
+        let cat = self.catalog;
+        rule.count_unknown
+            || cat.lookup_for(rule, rule.vendor, code).is_some()
+            || rule
+                .attribute
+                .iter()
+                .any(|&(v, _)| cat.lookup_for(rule, v, code).is_some())
+    }
+
     /// Looks a captured code up: in the vendor the line is attributed to, then in the rule's
     /// own vendor (reported under the attributed vendor when there is one: Okta's
     /// `invalid_grant` is described by RFC 6749), then in any vendor the rule can attribute
