@@ -37,20 +37,28 @@ impl Batch {
         } = self;
         kinds.clear();
         kind_of.clear();
-        let mut last = 0;
+        // A kind's index is found by a hash of its rules in a small table (a mixed log
+        // alternates between dozens of kinds, which a scan of `kinds` pays for per line);
+        // a kind whose slot another holds is looked for in `kinds`.
+        let mut slots = [u32::MAX; KIND_SLOTS];
         for l in lines.iter() {
-            // Lines of one kind tend to come together: the last kind is tried first.
-            if kinds.get(last).is_none_or(|&(rules, _)| rules != l.rules) {
-                last = match kinds.iter().position(|&(rules, _)| rules == l.rules) {
-                    Some(k) => k,
-                    None => {
-                        kinds.push((l.rules, 0));
-                        kinds.len() - 1
-                    }
-                };
-            }
-            kinds[last].1 += 1;
-            kind_of.push(last as u32);
+            let slot = &mut slots[kind_slot(l.rules)];
+            let k = match kinds.get(*slot as usize) {
+                Some(&(rules, _)) if rules == l.rules => *slot as usize,
+                _ => {
+                    let k = match kinds.iter().position(|&(rules, _)| rules == l.rules) {
+                        Some(k) => k,
+                        None => {
+                            kinds.push((l.rules, 0));
+                            kinds.len() - 1
+                        }
+                    };
+                    *slot = k as u32;
+                    k
+                }
+            };
+            kinds[k].1 += 1;
+            kind_of.push(k as u32);
         }
         let mut begin = 0;
         for (_, n) in kinds.iter_mut() {
@@ -64,6 +72,15 @@ impl Batch {
             *slot += 1;
         }
     }
+}
+
+/// The size of the table that finds a kind's index in [`Batch::group_by_kind`].
+const KIND_SLOTS: usize = 64;
+
+/// The slot of the kind with these rules in [`Batch::group_by_kind`]'s table.
+fn kind_slot(rules: u64) -> usize {
+    // Multiplicative hashing: the top bits of the product mix every bit of the set.
+    (rules.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - KIND_SLOTS.trailing_zeros())) as usize
 }
 
 /// A line with anchors, waiting to be confirmed.
