@@ -165,6 +165,10 @@ impl<'c> Matcher<'c> {
             .sites
             .iter_mut()
             .for_each(|(found, _)| *found = false);
+        scratch
+            .code_places
+            .iter_mut()
+            .for_each(|(found, _)| *found = false);
         scratch.folded.reset();
         scratch.at.clear();
     }

@@ -5,7 +5,9 @@ use regex_automata::{meta, Anchored, Input as RInput};
 
 use super::capture::Capture;
 use super::dfa::AnchoredDfa;
-use super::gates::{covering_substrings, prefix_literals, CodeLead, FoldedGate, SiteFinder};
+use super::gates::{
+    covering_substrings, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, SiteFinder,
+};
 use super::{Compiled, Hit, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
 
@@ -68,12 +70,10 @@ impl<'c> Matcher<'c> {
             {
                 // The regex is searched in the whole line only if a code is where an anchor
                 // places one.
-                let mut placed = false;
-                let own = scratch.at.iter().filter(|a| a.0 == ri);
-                codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |_| {
-                    placed = true
-                });
-                if !placed {
+                let slot = plan.code_places;
+                if placed_codes(codes, slot, ri, line, &scratch.at, &mut scratch.code_places)
+                    .is_empty()
+                {
                     continue;
                 }
             }
@@ -134,11 +134,12 @@ impl<'c> Matcher<'c> {
                         }
                     }
                     Starts::AtCodes { lead } => {
-                        let own = scratch.at.iter().filter(|a| a.0 == ri);
                         if let Some(codes) = &plan.codes {
-                            codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |c| {
+                            let slot = plan.code_places;
+                            let memo = &mut scratch.code_places;
+                            for &c in placed_codes(codes, slot, ri, line, &scratch.at, memo) {
                                 at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
-                            });
+                            }
                         }
                     }
                     Starts::Anywhere(_) => {}
@@ -264,6 +265,53 @@ impl<'c> Matcher<'c> {
     }
 }
 
+/// The starts of the codes that the anchors of rule `ri` (in `at`) place in `line`, found
+/// once a line for all the rules that share `slot` of `memo` (see [`code_place_slots`]).
+fn placed_codes<'m>(
+    codes: &CodeAtAnchors,
+    slot: usize,
+    ri: usize,
+    line: &[u8],
+    at: &[(usize, usize, usize)],
+    memo: &'m mut Vec<(bool, Vec<usize>)>,
+) -> &'m [usize] {
+    if memo.len() <= slot {
+        memo.resize_with(slot + 1, Default::default);
+    }
+    let (known, starts) = &mut memo[slot];
+    if !*known {
+        starts.clear();
+        let own = at.iter().filter(|a| a.0 == ri);
+        codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |c| {
+            starts.push(c)
+        });
+        *known = true;
+    }
+    starts
+}
+
+/// Per rule with code places, its slot for the code places of a line (0 for the others):
+/// rules with the same anchors and the same code literals (OAuth's bracketed, AAD and
+/// client-library rules) place the same codes, so a line's places are found once for them all.
+pub(super) fn code_place_slots(rules: &[Rule], codes: &[Option<&CodeAtAnchors>]) -> Vec<usize> {
+    let mut keys: Vec<(String, &[String])> = Vec::new();
+    rules
+        .iter()
+        .zip(codes)
+        .map(|(rule, codes)| {
+            let Some(codes) = codes else { return 0 };
+            let mut places = (*codes).clone();
+            // How much of a match precedes the code does not change where codes are.
+            places.lead = None;
+            let key = (format!("{places:?}"), rule.anchors.as_slice());
+            keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                keys.push(key);
+                keys.len() - 1
+            })
+        })
+        .collect()
+}
+
 /// Where a rule searched in the whole line is tried: at the literals its matches start with
 /// when there are a few of three bytes or more (shorter ones occur too often to save
 /// anything), else a few bytes before the sites of its code, else anywhere its gate admits.
@@ -362,5 +410,59 @@ pub(super) fn push_match(
 ) {
     if let (Some(m), Some(c)) = (caps.get_match(), caps.get_group(code_group)) {
         found.push((m.start(), m.end(), c.start, c.end));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::matcher::{CodeRef, Matcher, Scratch};
+
+    #[test]
+    fn rules_that_place_the_same_codes_share_their_places_and_keep_their_hits() {
+        let names = "invalid_grant|invalid_request|login_required";
+        let rules = format!(
+            "[[rule]]\nid = \"a\"\nanchors = [\"invalid_\", \"_required\"]\n\
+             regex = '\\[(?P<code>{names})\\]'\n\
+             [[rule]]\nid = \"b\"\nanchors = [\"invalid_\", \"_required\"]\n\
+             regex = '\\b(?P<code>{names}):\\s+AADSTS\\d'\n\
+             [[rule]]\nid = \"c\"\nanchors = [\"invalid_\", \"_required\", \"Xq\"]\n\
+             regex = '\\b(?P<code>{names}):\\s+AADSTS\\d'\n\
+             [[rule]]\nid = \"d\"\nanchors = [\"invalid_\", \"_required\"]\n\
+             regex = '\\((?P<code>invalid_grant|login_required)\\)'\n"
+        );
+        let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
+        let cat = Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap();
+        let m = Matcher::new(&cat, None).unwrap();
+        let slots: Vec<usize> = m.compiled.iter().map(|c| c.code_places).collect();
+        assert!(m.compiled.iter().all(|c| c.codes.is_some()));
+        // Same anchors and codes: one slot; other anchors or other codes: their own.
+        assert_eq!(slots[0], slots[1]);
+        assert_ne!(slots[0], slots[2]);
+        assert_ne!(slots[0], slots[3]);
+        assert_ne!(slots[2], slots[3]);
+        let text = "[login_required] invalid_grant: AADSTS70 (invalid_grant)\n\
+                    invalid_request: AADSTS9 [invalid_grant] (login_required)\n";
+        let mut found = Vec::new();
+        m.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
+            for hit in line.hits {
+                let CodeRef::Unknown { code, .. } = &hit.code else {
+                    panic!("the catalog lists no codes");
+                };
+                found.push((cat.rules()[hit.rule].origin.to_string(), code.to_string()));
+            }
+        });
+        let codes: Vec<&str> = found.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "login_required",
+                "invalid_grant",
+                "invalid_request",
+                "invalid_grant",
+                "login_required"
+            ],
+            "{found:?}"
+        );
     }
 }

@@ -131,6 +131,8 @@ pub struct Scratch {
     folded: FoldedLine,
     /// Per site finder: the current line's sites, once found.
     sites: Vec<(bool, Vec<usize>)>,
+    /// Per slot of code places (see [`Compiled::code_places`]): the current line's, once found.
+    code_places: Vec<(bool, Vec<usize>)>,
     /// The lines with anchors found and not yet confirmed.
     batch: Batch,
 }
@@ -183,6 +185,9 @@ struct Compiled {
     /// anchors: where the line's anchors place codes. A line where they place none is passed
     /// over.
     codes: Option<CodeAtAnchors>,
+    /// With `codes`: the slot in [`Scratch`] where a line's code places are kept, shared by
+    /// the rules that place the same codes.
+    code_places: usize,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
     /// with skips for its own anchors when it is tried at them.
     dfa: Option<AnchoredDfa>,
@@ -330,6 +335,7 @@ impl<'c> Matcher<'c> {
                 starts,
                 capture: Capture::of(&r.pattern),
                 codes,
+                code_places: 0,
                 dfa,
                 attribution,
                 attribution_gate,
@@ -337,6 +343,11 @@ impl<'c> Matcher<'c> {
         }
         for c in &mut compiled {
             c.cheap = c.envelope.is_some_and(|e| envelopes[e].is_cheap());
+        }
+        let codes: Vec<_> = compiled.iter().map(|c| c.codes.as_ref()).collect();
+        let slots = confirm::code_place_slots(catalog.rules(), &codes);
+        for (c, slot) in compiled.iter_mut().zip(slots) {
+            c.code_places = slot;
         }
         Ok(Matcher {
             catalog,
