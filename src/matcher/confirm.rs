@@ -387,6 +387,7 @@ pub(super) fn capture_at(
 
 /// The end of the match of `rule` that starts at `pos` in `line` (where the anchor literal
 /// `anchor` may be), if there is one.
+#[inline(always)]
 pub(super) fn match_end(
     rule: &Rule,
     dfa: Option<&AnchoredDfa>,

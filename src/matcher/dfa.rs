@@ -136,6 +136,32 @@ impl AnchoredDfa {
     }
 }
 
+impl AnchoredDfa {
+    /// Whether a match starts at `pos` in `hay`, `None` when this DFA cannot tell: as
+    /// [`AnchoredDfa::end_at`] without an anchor, but the walk stops at the first match
+    /// rather than the last (an envelope asks only whether there is one).
+    pub(super) fn matches_at(&self, hay: &[u8], pos: usize) -> Option<bool> {
+        let dfa = &self.dfa;
+        let behind = pos.checked_sub(1).map_or(256, |i| usize::from(hay[i]));
+        let mut sid = self.starts[behind];
+        for &b in &hay[pos..] {
+            // SAFETY: `sid` is a start state of this DFA or a state its transitions led to (a
+            // walk stops at a dead or quit state): a valid state of it.
+            sid = unsafe { dfa.next_state_unchecked(sid, b) };
+            if dfa.is_special_state(sid) {
+                if dfa.is_match_state(sid) {
+                    return Some(true);
+                } else if dfa.is_dead_state(sid) {
+                    return Some(false);
+                } else if dfa.is_quit_state(sid) {
+                    return None;
+                }
+            }
+        }
+        Some(dfa.is_match_state(dfa.next_eoi_state(sid)))
+    }
+}
+
 /// Where an [`AnchoredDfa`] is after reading a literal (a rule's anchor) from its start states:
 /// a walk from an anchor need not read the anchor's bytes again.
 #[derive(Debug)]

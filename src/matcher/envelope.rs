@@ -59,9 +59,9 @@ impl<'c> Envelope<'c> {
             while let Some(i) = gate.find(&line[from..]) {
                 let at = from + i;
                 for &offset in offsets.iter().filter(|&&o| o <= at) {
-                    match dfa.end_at(line, at - offset, None) {
-                        Some(Some(_)) => return true,
-                        Some(None) => {}
+                    match dfa.matches_at(line, at - offset) {
+                        Some(true) => return true,
+                        Some(false) => {}
                         None => return self.regex.is_match(line),
                     }
                 }

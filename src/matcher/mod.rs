@@ -761,6 +761,7 @@ mod tests {
                         "{} at {pos}",
                         rule.origin
                     );
+                    assert_eq!(dfa.matches_at(line, pos), Some(want.is_some()));
                     // Starting after an anchor changes nothing, whether it is there or not.
                     for (i, anchor) in rule.anchors.iter().enumerate() {
                         assert_eq!(
