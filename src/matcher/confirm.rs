@@ -147,8 +147,11 @@ impl<'c> Matcher<'c> {
                 at.sort_unstable();
                 at.dedup();
                 let mut from = 0;
+                // Most places are no match's start (the byte before a code site, a gate's
+                // other offset): the DFA's first byte rules them out before a walk.
+                let dfa = plan.dfa.as_ref();
                 for &pos in at.iter() {
-                    if pos >= from {
+                    if pos >= from && dfa.is_none_or(|d| d.may_start(line, pos)) {
                         if let Some(end) = capture_at(rule, plan, None, line, pos, memory, found) {
                             from = end.max(pos + 1);
                         }

@@ -15,6 +15,9 @@ pub(super) struct AnchoredDfa {
     dfa: dense::DFA<Vec<u32>>,
     /// The start state for each byte before the match, and (last) for none.
     starts: Vec<StateID>,
+    /// The bytes a match can start with (from some start state, a transition to a state
+    /// other than the dead one): a walk from any other byte ends at once.
+    first: [bool; 256],
     /// Per anchor literal (by the matcher's index), where this DFA is after reading it, when
     /// a walk from that anchor may skip it. Kept inside the DFA so that the states a skip
     /// leads to are always this DFA's own: the unchecked walk in [`AnchoredDfa::end_at`]
@@ -45,9 +48,20 @@ impl AnchoredDfa {
                 dfa.start_state(&config).ok()
             })
             .collect::<Option<Vec<_>>>()?;
+        // The start states by byte before are a handful of distinct ones.
+        let mut distinct = starts.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut first = [false; 256];
+        for &start in &distinct {
+            for (b, may) in (0..=255u8).zip(first.iter_mut()) {
+                *may |= !dfa.is_dead_state(dfa.next_state(start, b));
+            }
+        }
         Some(AnchoredDfa {
             dfa,
             starts,
+            first,
             skips: Vec::new(),
         })
     }
@@ -137,6 +151,12 @@ impl AnchoredDfa {
 }
 
 impl AnchoredDfa {
+    /// Whether a match may start at `pos` in `hay`, from its first byte alone: a cheap
+    /// check before a walk at places that are mostly not a match's start.
+    pub(super) fn may_start(&self, hay: &[u8], pos: usize) -> bool {
+        hay.get(pos).is_none_or(|&b| self.first[usize::from(b)])
+    }
+
     /// Whether a match starts at `pos` in `hay`, `None` when this DFA cannot tell: as
     /// [`AnchoredDfa::end_at`] without an anchor, but the walk stops at the first match
     /// rather than the last (an envelope asks only whether there is one).

@@ -59,6 +59,9 @@ impl<'c> Envelope<'c> {
             while let Some(i) = gate.find(&line[from..]) {
                 let at = from + i;
                 for &offset in offsets.iter().filter(|&&o| o <= at) {
+                    if !dfa.may_start(line, at - offset) {
+                        continue;
+                    }
                     match dfa.matches_at(line, at - offset) {
                         Some(true) => return true,
                         Some(false) => {}

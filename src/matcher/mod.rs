@@ -762,6 +762,7 @@ mod tests {
                         rule.origin
                     );
                     assert_eq!(dfa.matches_at(line, pos), Some(want.is_some()));
+                    assert!(want.is_none() || dfa.may_start(line, pos));
                     // Starting after an anchor changes nothing, whether it is there or not.
                     for (i, anchor) in rule.anchors.iter().enumerate() {
                         assert_eq!(
