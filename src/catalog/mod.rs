@@ -661,7 +661,7 @@ impl Catalog {
                     .insert(pattern.to_string(), re.clone());
                 Ok(re)
             };
-            let regex = compile_engine(&r.regex, !r.at_anchor).map_err(|e| {
+            let regex = compile_engine(&r.regex, r.at_anchor).map_err(|e| {
                 Error::pattern(
                     file,
                     line,
@@ -846,15 +846,20 @@ impl Catalog {
 }
 
 /// Compiles a rule's main regex for the hot path, with the same syntax as [`compile_regex`].
-/// Without `prefilter`, no literal prefilter is built: a regex only ever matched where an
-/// anchor starts (anchored searches) has no use for one, and building it is most of the cost
-/// of building some regexes.
+/// A regex only ever matched where an anchor starts (`anchored_only`) gets neither a literal
+/// prefilter, which anchored searches never consult, nor a full DFA: the matcher walks its own
+/// anchored DFA from the anchor and asks this regex for captures (one-pass or backtracking)
+/// or, rarely, for a match end its lazy DFA finds as well.
 fn compile_engine(
     pattern: &str,
-    prefilter: bool,
+    anchored_only: bool,
 ) -> std::result::Result<regex_automata::meta::Regex, String> {
     let mut builder = engine_builder();
-    builder.configure(engine_config().auto_prefilter(prefilter));
+    builder.configure(
+        engine_config()
+            .auto_prefilter(!anchored_only)
+            .dfa(!anchored_only),
+    );
     builder.build(pattern).map_err(|e| {
         if let Some(limit) = e.size_limit() {
             return format!("compiled regex exceeds size limit of {limit} bytes");
