@@ -22,6 +22,8 @@ mod dfa;
 mod envelope;
 pub mod explain;
 pub(crate) mod gates;
+#[cfg(target_arch = "x86_64")]
+mod screen;
 mod settle;
 
 use std::sync::OnceLock;
