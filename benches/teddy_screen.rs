@@ -3,7 +3,7 @@
 //! search plan's windows save.
 //!
 //! ```text
-//! cargo run --release --example teddy_screen -- FILE LITERAL...
+//! cargo run --release --example teddy_screen -- [--slim] FILE LITERAL...
 //! # the 22 shipped anchors searched whole, then by the windows of src/anchors.rs's plan:
 //! cargo run --release --example teddy_screen -- target/bench/mixed-100MB.log '"code"' '\"code\"' ...
 //! cargo run --release --example teddy_screen -- target/bench/mixed-100MB.log ms.Exist 'ror=' .Failure ...
@@ -17,9 +17,11 @@ use std::time::Instant;
 use aho_corasick::{packed, Span};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    // `--slim` keeps the 8-bucket searcher past 32 literals, as errscan's anchor search does.
+    let slim = args.next_if(|a| a == "--slim").is_some();
     let (Some(path), literals) = (args.next(), args.collect::<Vec<String>>()) else {
-        eprintln!("usage: teddy_screen FILE LITERAL...");
+        eprintln!("usage: teddy_screen [--slim] FILE LITERAL...");
         std::process::exit(2);
     };
     let data = std::fs::read(&path).unwrap_or_else(|e| {
@@ -28,6 +30,7 @@ fn main() {
     });
     let Some(searcher) = packed::Config::new()
         .match_kind(packed::MatchKind::LeftmostLongest)
+        .only_teddy_fat(slim.then_some(false))
         .builder()
         .extend(&literals)
         .build()

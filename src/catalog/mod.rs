@@ -3,6 +3,7 @@
 //! the shipped `patterns/` directory is embedded in the binary, and a user directory can be
 //! loaded instead (`--patterns DIR`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -334,7 +335,7 @@ impl Catalog {
     pub fn embedded_vendor_ids() -> Vec<String> {
         EMBEDDED
             .iter()
-            .filter_map(|(_, text)| vendor_id_of(text))
+            .filter_map(|(_, text)| embedded_vendor_id(text))
             .collect()
     }
 
@@ -361,7 +362,7 @@ impl Catalog {
         if builtin {
             for (name, text) in EMBEDDED {
                 let name = format!("<embedded>/{name}");
-                files.push((vendor_id_of(text), name, (*text).to_string(), false));
+                files.push((embedded_vendor_id(text), name, (*text).to_string(), false));
             }
         }
         for dir in dirs {
@@ -414,8 +415,11 @@ impl Catalog {
             fold_clash: Vec::new(),
         };
         let mut pending = Vec::new();
+        // Rules share line regexes (a vendor's attribution conditions, WSO2's rejections):
+        // each distinct one is compiled once.
+        let compiled = RefCell::new(HashMap::new());
         for (file, text) in files {
-            cat.load_file(file, text, &mut pending)?;
+            cat.load_file(file, text, &mut pending, &compiled)?;
         }
         // Rule indexes are load order, known only once every file is read.
         let rule_ids: Vec<(VendorId, String)> = pending
@@ -487,7 +491,13 @@ impl Catalog {
         Ok(cat)
     }
 
-    fn load_file(&mut self, file: &str, text: &str, pending: &mut Vec<PendingRule>) -> Result<()> {
+    fn load_file(
+        &mut self,
+        file: &str,
+        text: &str,
+        pending: &mut Vec<PendingRule>,
+        compiled: &RefCell<HashMap<String, regex::bytes::Regex>>,
+    ) -> Result<()> {
         // Newline offsets once, so that naming the line of each of hundreds of entries stays
         // linear in the file size.
         let newlines: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
@@ -636,15 +646,22 @@ impl Catalog {
                 ));
             }
             let compile = |what: &str, pattern: &str| {
-                compile_regex(pattern).map_err(|e| {
+                if let Some(re) = compiled.borrow().get(pattern) {
+                    return Ok(re.clone());
+                }
+                let re = compile_regex(pattern).map_err(|e| {
                     Error::pattern(
                         file,
                         line,
                         format!("rule `{}`: {what} does not compile: {e}", r.id),
                     )
-                })
+                })?;
+                compiled
+                    .borrow_mut()
+                    .insert(pattern.to_string(), re.clone());
+                Ok(re)
             };
-            let regex = compile_engine(&r.regex).map_err(|e| {
+            let regex = compile_engine(&r.regex, r.at_anchor).map_err(|e| {
                 Error::pattern(
                     file,
                     line,
@@ -829,8 +846,21 @@ impl Catalog {
 }
 
 /// Compiles a rule's main regex for the hot path, with the same syntax as [`compile_regex`].
-fn compile_engine(pattern: &str) -> std::result::Result<regex_automata::meta::Regex, String> {
-    engine_builder().build(pattern).map_err(|e| {
+/// A regex only ever matched where an anchor starts (`anchored_only`) gets neither a literal
+/// prefilter, which anchored searches never consult, nor a full DFA: the matcher walks its own
+/// anchored DFA from the anchor and asks this regex for captures (one-pass or backtracking)
+/// or, rarely, for a match end its lazy DFA finds as well.
+fn compile_engine(
+    pattern: &str,
+    anchored_only: bool,
+) -> std::result::Result<regex_automata::meta::Regex, String> {
+    let mut builder = engine_builder();
+    builder.configure(
+        engine_config()
+            .auto_prefilter(!anchored_only)
+            .dfa(!anchored_only),
+    );
+    builder.build(pattern).map_err(|e| {
         if let Some(limit) = e.size_limit() {
             return format!("compiled regex exceeds size limit of {limit} bytes");
         }
@@ -852,12 +882,15 @@ fn compile_engine(pattern: &str) -> std::result::Result<regex_automata::meta::Re
 pub(crate) fn engine_builder() -> regex_automata::meta::Builder {
     use regex_automata::meta;
     let mut builder = meta::Builder::new();
-    builder.syntax(engine_syntax()).configure(
-        meta::Config::new()
-            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-            .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2),
-    );
+    builder.syntax(engine_syntax()).configure(engine_config());
     builder
+}
+
+/// The size limits of hot-path regexes.
+fn engine_config() -> regex_automata::meta::Config {
+    regex_automata::meta::Config::new()
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .hybrid_cache_capacity(REGEX_SIZE_LIMIT * 2)
 }
 
 /// The syntax of pattern-file regexes: bytes, ASCII classes.
@@ -908,6 +941,32 @@ fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>> {
         files.push((path.display().to_string(), text));
     }
     Ok(files)
+}
+
+/// The `[vendor] id` of an embedded pattern file. Only its `[vendor]` table is parsed when it
+/// can be cut out (the whole file is hundreds of entries, and the ids name the vendors in every
+/// `--help`); the embedded files are ours, and a test checks that both readings agree on them.
+fn embedded_vendor_id(text: &str) -> Option<String> {
+    vendor_table(text)
+        .and_then(vendor_id_of)
+        .or_else(|| vendor_id_of(text))
+}
+
+/// The `[vendor]` table of a pattern file, from its header line to the next table's header
+/// (or the end), when the file has such a line.
+fn vendor_table(text: &str) -> Option<&str> {
+    let mut start = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let head = line.trim();
+        match start {
+            None if head == "[vendor]" => start = Some(offset),
+            Some(s) if head.starts_with('[') => return Some(&text[s..offset]),
+            _ => {}
+        }
+        offset += line.len();
+    }
+    start.map(|s| &text[s..])
 }
 
 /// The `[vendor] id` of a pattern file, read without loading it; `None` when the file does not
@@ -1125,6 +1184,20 @@ mod tests {
             "{VENDOR}[[code]]\ncode = \"1\ncategory = \"token\"\n"
         ));
         assert!(e.starts_with("t.toml:5:"), "{e}");
+    }
+
+    #[test]
+    fn the_vendor_table_alone_gives_each_embedded_files_id() {
+        for (name, text) in EMBEDDED {
+            assert!(vendor_table(text).is_some(), "{name}");
+            let full = vendor_id_of(text);
+            assert!(full.is_some(), "{name}");
+            assert_eq!(vendor_table(text).and_then(vendor_id_of), full, "{name}");
+        }
+        // A table that does not parse alone falls back to the whole file.
+        let text = "[vendor]\nid = \"\"\"a\n[b]\"\"\"\nname = \"A\"\n";
+        assert_eq!(embedded_vendor_id(text).as_deref(), Some("a\n[b]"));
+        assert_eq!(embedded_vendor_id("x = 1\n"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::dfa::AnchoredDfa;
 use super::gates::{
     covering_substrings, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, SiteFinder,
 };
-use super::{Compiled, Hit, Matcher, Scratch, Starts};
+use super::{Compiled, Hit, LazyDfa, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
@@ -85,7 +85,7 @@ impl<'c> Matcher<'c> {
                 if plan.envelope.is_some() && !plan.cheap {
                     // Whether the regex matches at an anchor at all decides if the envelope is
                     // worth its search; a DFA tells that more cheaply than captures.
-                    let dfa = plan.dfa.as_ref();
+                    let dfa = plan.dfa.as_ref().and_then(LazyDfa::get);
                     let matches = scratch.at.iter().any(|&(r, pos, literal)| {
                         r == ri
                             && pos <= line.len()
@@ -149,7 +149,7 @@ impl<'c> Matcher<'c> {
                 let mut from = 0;
                 // Most places are no match's start (the byte before a code site, a gate's
                 // other offset): the DFA's first byte rules them out before a walk.
-                let dfa = plan.dfa.as_ref();
+                let dfa = plan.dfa.as_ref().and_then(LazyDfa::get);
                 for &pos in at.iter() {
                     if pos >= from && dfa.is_none_or(|d| d.may_start(line, pos)) {
                         if let Some(end) = capture_at(rule, plan, None, line, pos, memory, found) {
@@ -373,7 +373,8 @@ pub(super) fn capture_at(
     if plan.capture != Capture::OnePass {
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
-        let end = match_end(rule, plan.dfa.as_ref(), anchor, line, pos, cache)?;
+        let dfa = plan.dfa.as_ref().and_then(LazyDfa::get);
+        let end = match_end(rule, dfa, anchor, line, pos, cache)?;
         if let Some(bytes) = plan.capture.code_bytes() {
             let (code_start, code_end) = bytes.code_in(line, pos, end);
             found.push((pos, end, code_start, code_end));

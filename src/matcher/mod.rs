@@ -22,7 +22,11 @@ mod dfa;
 mod envelope;
 pub mod explain;
 pub(crate) mod gates;
+#[cfg(target_arch = "x86_64")]
+mod screen;
 mod settle;
+
+use std::sync::OnceLock;
 
 use memchr::{memchr, memrchr};
 use regex_automata::meta;
@@ -190,12 +194,36 @@ struct Compiled {
     code_places: usize,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
     /// with skips for its own anchors when it is tried at them.
-    dfa: Option<AnchoredDfa>,
+    dfa: Option<LazyDfa>,
     /// Its `attribute` conditions, in order.
     attribution: Vec<Condition>,
     /// When every condition has a gate: one gate for them all, so that a line that names no
     /// vendor costs one search.
     attribution_gate: Option<FoldedGate>,
+}
+
+/// A rule's anchored DFA, built the first time the rule is tried: a run tries the rules whose
+/// anchors its input holds (a short pipe, one vendor's log: a few of them), and building every
+/// rule's DFA is most of a matcher's start-up.
+#[derive(Debug)]
+struct LazyDfa {
+    pattern: String,
+    /// Per anchor literal (by index): the literal when a walk may start after it, the rule's
+    /// own anchors (see [`AnchoredDfa::with_skips`]).
+    skips: Vec<Option<Box<[u8]>>>,
+    built: OnceLock<Option<AnchoredDfa>>,
+}
+
+impl LazyDfa {
+    /// The DFA, built now if this is the first call; `None` when it would be large.
+    fn get(&self) -> Option<&AnchoredDfa> {
+        self.built
+            .get_or_init(|| {
+                AnchoredDfa::new(&self.pattern)
+                    .map(|d| d.with_skips(self.skips.iter().map(|s| s.as_deref())))
+            })
+            .as_ref()
+    }
 }
 
 /// One `attribute` condition of a rule, asked of a line only when its gate admits the line
@@ -292,10 +320,14 @@ impl<'c> Matcher<'c> {
                 line_starts(&r.pattern, &mut sites)
             };
             let own = |l: &&str| r.at_anchor && r.anchors.iter().any(|a| a == l);
-            let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_)))
-                .then(|| AnchoredDfa::new(&r.pattern))
-                .flatten()
-                .map(|d| d.with_skips(literals.iter().map(|l| own(l).then_some(l.as_bytes()))));
+            let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_))).then(|| LazyDfa {
+                pattern: r.pattern.clone(),
+                skips: literals
+                    .iter()
+                    .map(|l| own(l).then(|| l.as_bytes().into()))
+                    .collect(),
+                built: OnceLock::new(),
+            });
             let attribution = r
                 .attribute
                 .iter()
