@@ -304,7 +304,7 @@ pub(crate) struct CodeLead {
 
 /// The most bytes a match may hold before its code for [`CodeLead`] to apply (each possible
 /// length is one more place to try).
-const MAX_LEAD: usize = 2;
+const MAX_LEAD: usize = 4;
 
 /// The top-level sequence of `hir` (itself alone when it is not a sequence) and the index of
 /// its `code` capture, when the capture is one of the sequence's parts.
@@ -577,6 +577,11 @@ mod tests {
         assert_eq!(
             CodeLead::of(r"\b(?P<code>E0000\d{3})\b").unwrap().lead,
             0..=0
+        );
+        // Up to four bytes before the code (`error - invalid_grant: ...`).
+        assert_eq!(
+            CodeLead::of(r"[rR] - (?P<code>E0000\d{3})").unwrap().lead,
+            4..=4
         );
         // Unbounded or long leads, codes without a literal start, codes not at the top level.
         assert!(CodeLead::of(r"code\s*:\s*(?P<code>\d{5})").is_none());
