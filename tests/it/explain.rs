@@ -23,6 +23,8 @@ fn files() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .collect();
     files.push(root.join("tests/corpus/labelled.tsv"));
+    files.push(root.join("tests/real-corpus/dev.tsv"));
+    files.push(root.join("tests/real-corpus/sealed.tsv"));
     files.sort();
     files
 }
