@@ -33,6 +33,8 @@ fn files() -> Vec<PathBuf> {
 fn explain_shows_exactly_the_hits_scan_counts() {
     for file in files() {
         let mut explained: BTreeMap<(String, String), u64> = BTreeMap::new();
+        // (line number, vendor, code) of every hit, from explain and from `scan --hits`.
+        let mut explained_lines: Vec<(u64, String, String)> = Vec::new();
         for line in run(&["explain", "-f", "json"], &file).lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             for h in v["hits"].as_array().unwrap() {
@@ -40,9 +42,24 @@ fn explain_shows_exactly_the_hits_scan_counts() {
                     h["vendor"].as_str().unwrap().to_string(),
                     h["code"].as_str().unwrap().to_string(),
                 );
+                explained_lines.push((v["line"].as_u64().unwrap(), key.0.clone(), key.1.clone()));
                 *explained.entry(key).or_default() += 1;
             }
         }
+        let mut hit_lines: Vec<(u64, String, String)> = run(&["scan", "--hits"], &file)
+            .lines()
+            .map(|l| {
+                let h: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    h["line"].as_u64().unwrap(),
+                    h["vendor"].as_str().unwrap().to_string(),
+                    h["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        explained_lines.sort();
+        hit_lines.sort();
+        assert_eq!(explained_lines, hit_lines, "{}", file.display());
         let mut scanned: BTreeMap<(String, String), u64> = BTreeMap::new();
         let report: serde_json::Value = serde_json::from_str(&run(
             &["scan", "-f", "json", "--unknown-cap", "100000"],
