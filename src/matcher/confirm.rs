@@ -6,7 +6,8 @@ use regex_automata::{meta, Anchored, Input as RInput};
 use super::capture::Capture;
 use super::dfa::AnchoredDfa;
 use super::gates::{
-    covering_substrings, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, SiteFinder,
+    covering_substrings, offsets_in, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate,
+    SiteFinder,
 };
 use super::{Compiled, Hit, LazyDfa, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
@@ -325,12 +326,7 @@ pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts 
         let searched = match shared {
             Some(mut one) if one.len() == 1 => {
                 let w = one.remove(0);
-                let mut offsets: Vec<usize> = literals
-                    .iter()
-                    .flat_map(|l| (0..l.len()).filter(|&i| l[i..].starts_with(&w)))
-                    .collect();
-                offsets.sort_unstable();
-                offsets.dedup();
+                let offsets = offsets_in(&literals, &w);
                 vec![(w, offsets)]
             }
             _ => literals.into_iter().map(|l| (l, vec![0])).collect(),

@@ -1,7 +1,7 @@
 //! Envelopes and rejections: regexes a whole line must or must not match.
 
 use super::dfa::AnchoredDfa;
-use super::gates::{covering_substrings, prefix_literals, MAX_GATE_SUBSTRINGS};
+use super::gates::{covering_substrings, offsets_in, prefix_literals, MAX_GATE_SUBSTRINGS};
 
 /// A rule's envelope (a regex the whole line must match), or its rejection (one it must not).
 #[derive(Debug)]
@@ -24,13 +24,7 @@ impl<'c> Envelope<'c> {
             .into_iter()
             .map(|g| {
                 let finder = memchr::memmem::Finder::new(&g).into_owned();
-                let mut offsets: Vec<usize> = literals
-                    .iter()
-                    .flat_map(|l| (0..l.len()).filter(|&i| l[i..].starts_with(&g)))
-                    .collect();
-                offsets.sort_unstable();
-                offsets.dedup();
-                (finder, offsets)
+                (finder, offsets_in(&literals, &g))
             })
             .collect();
         let dfa = (!gate.is_empty())

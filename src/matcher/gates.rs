@@ -81,6 +81,18 @@ fn literals_of(
     (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
 }
 
+/// The offsets at which `sub` sits in any of `literals`, sorted and without repeats: where a
+/// match starts relative to a found `sub`.
+pub(crate) fn offsets_in(literals: &[Vec<u8>], sub: &[u8]) -> Vec<usize> {
+    let mut offsets: Vec<usize> = literals
+        .iter()
+        .flat_map(|l| (0..l.len()).filter(|&i| l[i..].starts_with(sub)))
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    offsets
+}
+
 /// At most `max` strings of `min_len` bytes or more such that each of `literals` contains one
 /// of them: a line that holds none of them holds none of the literals.
 pub(crate) fn covering_substrings(

@@ -499,6 +499,19 @@ mod tests {
         Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap()
     }
 
+    /// The codes `re` captures in `line`, each once, in order: what a rule with that regex
+    /// reports for the line.
+    fn distinct_codes<'l>(re: &regex::Regex, line: &'l str) -> Vec<&'l str> {
+        let mut want: Vec<&str> = Vec::new();
+        for c in re.captures_iter(line) {
+            let code = c.name("code").unwrap().as_str();
+            if !want.contains(&code) {
+                want.push(code);
+            }
+        }
+        want
+    }
+
     /// The codes found in `text` by the rules of a one-vendor catalog, in order.
     fn codes(rules: &str, text: &str) -> Vec<String> {
         let cat = one_vendor(rules);
@@ -586,13 +599,7 @@ mod tests {
             "S: 417002 X 170017 Y 1700 Z",
         ] {
             // One hit per code and line.
-            let mut want: Vec<&str> = Vec::new();
-            for c in re.captures_iter(line) {
-                let code = c.name("code").unwrap().as_str();
-                if !want.contains(&code) {
-                    want.push(code);
-                }
-            }
+            let want = distinct_codes(&re, line);
             assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
         }
     }
@@ -625,13 +632,7 @@ mod tests {
                 "on invalid_grant refresh, on login_required show the page",
                 "error: invalid_credentials error: invalid_",
             ] {
-                let mut want: Vec<&str> = Vec::new();
-                for c in re.captures_iter(line) {
-                    let code = c.name("code").unwrap().as_str();
-                    if !want.contains(&code) {
-                        want.push(code);
-                    }
-                }
+                let want = distinct_codes(&re, line);
                 assert_eq!(codes(&rules, &format!("{line}\n")), want, "{regex} on {line}");
             }
         }
