@@ -20,6 +20,8 @@ pub(super) struct RuleScratch {
     pub(super) cache: meta::Cache,
     /// The caches of its attribution conditions.
     pub(super) attribution: Vec<meta::Cache>,
+    /// The cache of its lead's DFA, for a rule tried behind its codes.
+    pub(super) lead: Option<regex_automata::hybrid::dfa::Cache>,
 }
 
 impl RuleScratch {
@@ -32,6 +34,7 @@ impl RuleScratch {
                 .iter()
                 .map(|c| c.regex.create_cache())
                 .collect(),
+            lead: None,
         }
     }
 }
@@ -66,14 +69,26 @@ impl<'c> Matcher<'c> {
             {
                 continue;
             }
-            if let (Some(codes), false) =
-                (&plan.codes, matches!(plan.starts, Starts::AtCodes { .. }))
-            {
+            // A rule whose lead DFA would be large is searched for in the whole line.
+            let lead = match &plan.starts {
+                Starts::BehindCodes(lazy) => Some(lazy.get()),
+                _ => None,
+            };
+            let whole_line =
+                matches!(plan.starts, Starts::Anywhere(_)) || matches!(lead, Some(None));
+            if let (Some(slot), true) = (plan.code_places, whole_line) {
                 // The regex is searched in the whole line only if a code is where an anchor
                 // places one.
-                let slot = plan.code_places;
-                if placed_codes(codes, slot, ri, line, &scratch.at, &mut scratch.code_places)
-                    .is_empty()
+                let places = &self.places[slot];
+                if placed_codes(
+                    places,
+                    slot,
+                    ri,
+                    line,
+                    &scratch.at,
+                    &mut scratch.code_places,
+                )
+                .is_empty()
                 {
                     continue;
                 }
@@ -102,7 +117,7 @@ impl<'c> Matcher<'c> {
                         capture_at(rule, plan, Some(literal), line, pos, memory, found);
                     }
                 }
-            } else if !matches!(plan.starts, Starts::Anywhere(_)) {
+            } else if !whole_line {
                 // Every match begins at one of these places: the regex is tried, anchored,
                 // there, leftmost first, as an unanchored search would.
                 let at = &mut scratch.starts;
@@ -135,11 +150,22 @@ impl<'c> Matcher<'c> {
                         }
                     }
                     Starts::AtCodes { lead } => {
-                        if let Some(codes) = &plan.codes {
-                            let slot = plan.code_places;
-                            let memo = &mut scratch.code_places;
-                            for &c in placed_codes(codes, slot, ri, line, &scratch.at, memo) {
+                        if let Some(slot) = plan.code_places {
+                            let (places, memo) = (&self.places[slot], &mut scratch.code_places);
+                            for &c in placed_codes(places, slot, ri, line, &scratch.at, memo) {
                                 at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
+                            }
+                        }
+                    }
+                    Starts::BehindCodes(_) => {
+                        if let (Some(slot), Some(Some(lead))) = (plan.code_places, lead) {
+                            let (places, memo) = (&self.places[slot], &mut scratch.code_places);
+                            for &c in placed_codes(places, slot, ri, line, &scratch.at, memo) {
+                                let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
+                                if lead.starts_before(cache, line, c, at).is_none() {
+                                    // A byte the DFA gives up on: every place up to the code.
+                                    at.extend(0..=c);
+                                }
                             }
                         }
                     }
@@ -294,26 +320,37 @@ fn placed_codes<'m>(
     starts
 }
 
-/// Per rule with code places, its slot for the code places of a line (0 for the others):
-/// rules with the same anchors and the same code literals (OAuth's bracketed, AAD and
-/// client-library rules) place the same codes, so a line's places are found once for them all.
-pub(super) fn code_place_slots(rules: &[Rule], codes: &[Option<&CodeAtAnchors>]) -> Vec<usize> {
-    let mut keys: Vec<(String, &[String])> = Vec::new();
-    rules
+/// Per rule with code places, its slot for the code places of a line, and each slot's places:
+/// rules with the same anchors (OAuth's bracketed, AAD and client-library rules) share one
+/// slot, whose places are those of all their codes, so a line's places are found once for
+/// them all. A rule tried at a place that holds another rule's code finds no match there:
+/// its own regex decides.
+pub(super) fn code_place_slots(
+    rules: &[Rule],
+    codes: &[Option<CodeAtAnchors>],
+) -> (Vec<Option<usize>>, Vec<CodeAtAnchors>) {
+    let mut keys: Vec<&[String]> = Vec::new();
+    let mut places: Vec<CodeAtAnchors> = Vec::new();
+    let slots = rules
         .iter()
         .zip(codes)
         .map(|(rule, codes)| {
-            let Some(codes) = codes else { return 0 };
-            let mut places = (*codes).clone();
-            // How much of a match precedes the code does not change where codes are.
-            places.lead = None;
-            let key = (format!("{places:?}"), rule.anchors.as_slice());
-            keys.iter().position(|k| *k == key).unwrap_or_else(|| {
-                keys.push(key);
-                keys.len() - 1
+            let codes = codes.as_ref()?;
+            let key = rule.anchors.as_slice();
+            Some(match keys.iter().position(|k| *k == key) {
+                Some(slot) => {
+                    places[slot] = places[slot].union(codes);
+                    slot
+                }
+                None => {
+                    keys.push(key);
+                    places.push(codes.union(codes));
+                    places.len() - 1
+                }
             })
         })
-        .collect()
+        .collect();
+    (slots, places)
 }
 
 /// Where a rule searched in the whole line is tried: at the literals its matches start with
@@ -435,13 +472,12 @@ mod tests {
         let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
         let cat = Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap();
         let m = Matcher::new(&cat, None).unwrap();
-        let slots: Vec<usize> = m.compiled.iter().map(|c| c.code_places).collect();
-        assert!(m.compiled.iter().all(|c| c.codes.is_some()));
-        // Same anchors and codes: one slot; other anchors or other codes: their own.
+        let slots: Vec<Option<usize>> = m.compiled.iter().map(|c| c.code_places).collect();
+        assert!(slots.iter().all(Option::is_some));
+        // Same anchors: one slot, whatever the codes; other anchors: their own.
         assert_eq!(slots[0], slots[1]);
+        assert_eq!(slots[0], slots[3]);
         assert_ne!(slots[0], slots[2]);
-        assert_ne!(slots[0], slots[3]);
-        assert_ne!(slots[2], slots[3]);
         let text = "[login_required] invalid_grant: AADSTS70 (invalid_grant)\n\
                     invalid_request: AADSTS9 [invalid_grant] (login_required)\n";
         let mut found = Vec::new();

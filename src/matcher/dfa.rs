@@ -1,6 +1,7 @@
 //! Anchored DFAs: confirming a candidate by walking its bytes.
 
 use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::{primitives::StateID, start};
 use regex_automata::Anchored;
@@ -193,3 +194,80 @@ struct Skip {
 
 /// The largest anchored DFA built for a rule, in bytes.
 const ANCHORED_DFA_LIMIT: usize = 1 << 20;
+
+/// The part of a regex before its code, as a DFA that reads backwards from a code: for a
+/// rule whose code is found at known places (see [`super::gates::CodeAtAnchors`]) but whose
+/// lead can be any length, this tells where the matches holding a code can start, so the
+/// rule is tried at those places rather than searched for in the whole line. A lazy DFA:
+/// leads are long alternations (every way a library words an error) of which a log shows a
+/// few, and a full DFA of one would cost more to build than most inputs to scan.
+#[derive(Debug)]
+pub(super) struct LeadDfa {
+    dfa: hybrid::dfa::DFA,
+}
+
+impl LeadDfa {
+    /// The reverse DFA of `lead`.
+    pub(super) fn new(lead: &regex_syntax::hir::Hir) -> Option<LeadDfa> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .reverse(true)
+                    .which_captures(WhichCaptures::None),
+            )
+            .build_from_hir(lead)
+            .ok()?;
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .starts_for_each_pattern(false)
+                    // Every place a match can start, not only the first one found.
+                    .match_kind(regex_automata::MatchKind::All),
+            )
+            .build_from_nfa(nfa)
+            .ok()?;
+        Some(LeadDfa { dfa })
+    }
+
+    /// A search memory for [`LeadDfa::starts_before`].
+    pub(super) fn create_cache(&self) -> hybrid::dfa::Cache {
+        self.dfa.create_cache()
+    }
+
+    /// Pushes onto `out` every `s` such that `hay[s..code]` matches the lead (look-around
+    /// included): the places where a match whose code starts at `code` can start. `None`
+    /// when this DFA cannot tell (a byte it gives up on, a cache it had to give up).
+    pub(super) fn starts_before(
+        &self,
+        cache: &mut hybrid::dfa::Cache,
+        hay: &[u8],
+        code: usize,
+        out: &mut Vec<usize>,
+    ) -> Option<()> {
+        let dfa = &self.dfa;
+        // A reverse walk looks ahead at the byte after its span (as a forward one looks
+        // behind at the byte before).
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(hay.get(code).copied());
+        let mut sid = dfa.start_state(cache, &config).ok()?;
+        // Matches are reported one byte late: entering a match state on reading `hay[i]`
+        // backwards means one starts at `i + 1`.
+        for i in (0..code).rev() {
+            sid = dfa.next_state(cache, sid, hay[i]).ok()?;
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    out.push(i + 1);
+                } else if sid.is_dead() {
+                    return Some(());
+                } else if sid.is_quit() {
+                    return None;
+                }
+            }
+        }
+        if dfa.next_eoi_state(cache, sid).ok()?.is_match() {
+            out.push(0);
+        }
+        Some(())
+    }
+}

@@ -418,11 +418,17 @@ impl SiteFinder {
 #[derive(Debug, Clone)]
 pub(crate) struct CodeAtAnchors {
     /// Per anchor literal (by the matcher's index): how far before the anchor a code that
-    /// holds it starts, with that code's bytes.
-    back: Vec<Vec<(usize, Box<[u8]>)>>,
+    /// holds it starts, with the codes that hold it there.
+    back: Vec<Vec<CodesAt>>,
     /// How many bytes of a match precede its code, when that is bounded by [`MAX_LEAD`].
     pub(crate) lead: Option<RangeInclusive<usize>>,
+    /// The part of the regex before its code, when it can be as long as it likes: read
+    /// backwards from a code, it tells where the matches holding that code start.
+    pub(crate) unbounded_lead: Option<Hir>,
 }
+
+/// A distance before an anchor, and the codes that hold the anchor that far from their start.
+type CodesAt = (usize, Vec<Box<[u8]>>);
 
 /// The most code literals a [`CodeAtAnchors`] checks.
 const MAX_CODE_LITERALS: usize = 64;
@@ -449,14 +455,18 @@ impl CodeAtAnchors {
         {
             return None;
         }
-        let mut back: Vec<Vec<(usize, Box<[u8]>)>> = vec![Vec::new(); literals.len()];
+        let mut places = CodeAtAnchors {
+            back: vec![Vec::new(); literals.len()],
+            lead: None,
+            unbounded_lead: None,
+        };
         for code in codes {
             let code = code.as_bytes();
             let mut held = false;
             for (li, anchor) in literals.iter().enumerate().filter(|(_, a)| own(a)) {
                 let anchor = anchor.as_bytes();
                 for k in (0..code.len()).filter(|&k| code[k..].starts_with(anchor)) {
-                    back[li].push((k, code.into()));
+                    places.add(li, k, code);
                     held = true;
                 }
             }
@@ -469,12 +479,46 @@ impl CodeAtAnchors {
             min += part.properties().minimum_len()?;
             max = max.zip(part.properties().maximum_len()).map(|(a, b)| a + b);
         }
-        let lead = max.filter(|&max| max <= MAX_LEAD).map(|max| min..=max);
-        Some(CodeAtAnchors { back, lead })
+        places.lead = max.filter(|&max| max <= MAX_LEAD).map(|max| min..=max);
+        if places.lead.is_none() {
+            places.unbounded_lead = Some(Hir::concat(parts[..at].to_vec()));
+        }
+        Some(places)
+    }
+
+    /// Records that a code `code` holding anchor literal `li` starts `k` bytes before it.
+    fn add(&mut self, li: usize, k: usize, code: &[u8]) {
+        let at = &mut self.back[li];
+        let i = at.iter().position(|(o, _)| *o == k).unwrap_or_else(|| {
+            at.push((k, Vec::new()));
+            at.len() - 1
+        });
+        if !at[i].1.iter().any(|c| **c == *code) {
+            at[i].1.push(code.into());
+        }
+    }
+
+    /// The places of both: codes that either places (for rules with the same anchors, whose
+    /// own regexes then tell which of the places are theirs).
+    pub(crate) fn union(&self, other: &CodeAtAnchors) -> CodeAtAnchors {
+        let mut both = CodeAtAnchors {
+            back: self.back.clone(),
+            lead: None,
+            unbounded_lead: None,
+        };
+        for (li, at) in other.back.iter().enumerate() {
+            for (k, codes) in at {
+                for code in codes {
+                    both.add(li, *k, code);
+                }
+            }
+        }
+        both
     }
 
     /// Calls `found` with the start of each code that the anchors at `at` place in `line`
-    /// (`(anchor literal, its offset in the line)`), once per anchor that places it.
+    /// (`(anchor literal, its offset in the line)`), once per anchor and distance that place
+    /// it.
     #[inline]
     pub(crate) fn codes(
         &self,
@@ -483,11 +527,14 @@ impl CodeAtAnchors {
         mut found: impl FnMut(usize),
     ) {
         for (literal, pos) in at {
-            for (k, code) in self.back.get(literal).into_iter().flatten() {
-                if let Some(start) = pos.checked_sub(*k) {
-                    if super::anchors::is_at(line, start, code) {
-                        found(start);
-                    }
+            for (k, codes) in self.back.get(literal).into_iter().flatten() {
+                let Some(start) = pos.checked_sub(*k) else {
+                    continue;
+                };
+                // Only where a code starts matters, not which one it is.
+                let rest = &line[start..];
+                if codes.iter().any(|c| rest.starts_with(c)) {
+                    found(start);
                 }
             }
         }

@@ -37,7 +37,7 @@ use anchors::{embedded_plan, AnchorFinder};
 use batch::{Batch, PendingLine, BATCH_LINES};
 use capture::Capture;
 use confirm::{line_starts, RuleScratch};
-use dfa::AnchoredDfa;
+use dfa::{AnchoredDfa, LeadDfa};
 use envelope::Envelope;
 use gates::{lower_cased_exactly, CodeAtAnchors, FoldedGate, FoldedLine, SiteFinder};
 
@@ -158,6 +158,9 @@ pub struct Matcher<'c> {
     compiled: Vec<Compiled>,
     /// The distinct site finders of the rules tried where their code can start.
     sites: Vec<SiteFinder>,
+    /// Where the anchors of the rules that find their codes by them place codes (see
+    /// [`Compiled::code_places`]).
+    places: Vec<CodeAtAnchors>,
     /// Per catalog entry, what settling a line's hits asks of it, packed tight: the entries
     /// themselves are large and read in no order.
     facts: Vec<EntryFacts>,
@@ -186,12 +189,10 @@ struct Compiled {
     /// How its code is taken from a match.
     capture: Capture,
     /// For a rule searched in the whole line whose code is one of a few literals holding its
-    /// anchors: where the line's anchors place codes. A line where they place none is passed
-    /// over.
-    codes: Option<CodeAtAnchors>,
-    /// With `codes`: the slot in [`Scratch`] where a line's code places are kept, shared by
-    /// the rules that place the same codes.
-    code_places: usize,
+    /// anchors: its index in [`Matcher::places`], which tells where the line's anchors place
+    /// codes (a line where they place none is passed over), and in [`Scratch`], where a
+    /// line's code places are kept. Rules with the same anchors share one.
+    code_places: Option<usize>,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
     /// with skips for its own anchors when it is tried at them.
     dfa: Option<LazyDfa>,
@@ -226,6 +227,21 @@ impl LazyDfa {
     }
 }
 
+/// A rule's [`LeadDfa`], built the first time the rule is tried (as [`LazyDfa`]).
+#[derive(Debug)]
+struct LazyLead {
+    lead: regex_syntax::hir::Hir,
+    built: OnceLock<Option<LeadDfa>>,
+}
+
+impl LazyLead {
+    /// The DFA, built now if this is the first call; `None` when it would be large (the rule
+    /// is then searched for in the whole line).
+    fn get(&self) -> Option<&LeadDfa> {
+        self.built.get_or_init(|| LeadDfa::new(&self.lead)).as_ref()
+    }
+}
+
 /// One `attribute` condition of a rule, asked of a line only when its gate admits the line
 /// (most lines name no vendor).
 #[derive(Debug, Clone)]
@@ -256,6 +272,9 @@ enum Starts {
     AtCodes {
         lead: std::ops::RangeInclusive<usize>,
     },
+    /// Where the part of the regex before its code, read backwards from a code its anchors
+    /// place, ends: for a lead of any length.
+    BehindCodes(Box<LazyLead>),
     /// Anywhere: the regex searches the line, if the gate (when there is one) admits it.
     Anywhere(Option<FoldedGate>),
 }
@@ -301,6 +320,7 @@ impl<'c> Matcher<'c> {
         };
         let mut compiled = Vec::with_capacity(catalog.rules().len());
         let mut sites: Vec<SiteFinder> = Vec::new();
+        let mut rule_codes: Vec<Option<CodeAtAnchors>> = Vec::new();
         // Rules of one vendor share their conditions (`(?i)\bokta\b|...` on every OAuth
         // rule): each distinct one is compiled once.
         let mut conditions: Vec<(&str, Condition)> = Vec::new();
@@ -316,11 +336,19 @@ impl<'c> Matcher<'c> {
                 Starts::Anywhere(None)
             } else if let Some(lead) = codes.as_ref().and_then(|c| c.lead.clone()) {
                 Starts::AtCodes { lead }
+            } else if let Some(lead) = codes.as_ref().and_then(|c| c.unbounded_lead.clone()) {
+                Starts::BehindCodes(Box::new(LazyLead {
+                    lead,
+                    built: OnceLock::new(),
+                }))
             } else {
                 line_starts(&r.pattern, &mut sites)
             };
             let own = |l: &&str| r.at_anchor && r.anchors.iter().any(|a| a == l);
-            let dfa = (r.at_anchor || !matches!(starts, Starts::Anywhere(_))).then(|| LazyDfa {
+            // A rule tried behind its codes is tried at few places, where the lazy DFA of
+            // its regex serves: its full DFA would cost more to build than most scans.
+            let tried_at = !matches!(starts, Starts::Anywhere(_) | Starts::BehindCodes(_));
+            let dfa = (r.at_anchor || tried_at).then(|| LazyDfa {
                 pattern: r.pattern.clone(),
                 skips: literals
                     .iter()
@@ -360,14 +388,14 @@ impl<'c> Matcher<'c> {
             let attribution_gate = gates
                 .filter(|g| !g.is_empty())
                 .and_then(|g| FoldedGate::any(&g));
+            rule_codes.push(codes);
             compiled.push(Compiled {
                 envelope,
                 cheap: false,
                 reject,
                 starts,
                 capture: Capture::of(&r.pattern),
-                codes,
-                code_places: 0,
+                code_places: None,
                 dfa,
                 attribution,
                 attribution_gate,
@@ -376,8 +404,7 @@ impl<'c> Matcher<'c> {
         for c in &mut compiled {
             c.cheap = c.envelope.is_some_and(|e| envelopes[e].is_cheap());
         }
-        let codes: Vec<_> = compiled.iter().map(|c| c.codes.as_ref()).collect();
-        let slots = confirm::code_place_slots(catalog.rules(), &codes);
+        let (slots, places) = confirm::code_place_slots(catalog.rules(), &rule_codes);
         for (c, slot) in compiled.iter_mut().zip(slots) {
             c.code_places = slot;
         }
@@ -389,6 +416,7 @@ impl<'c> Matcher<'c> {
             envelopes,
             compiled,
             sites,
+            places,
             facts: catalog
                 .entries()
                 .iter()
@@ -612,16 +640,32 @@ mod tests {
             (format!(r"\[(?P<code>{names})\]"), true),
             (format!(r"\b(?P<code>{names}):\s+AADSTS\d"), true),
             (format!(r"(?i:error)\s*:\s*(?P<code>{names})\b"), false),
+            // Leads of any length, with look-around at their start, or none at all.
+            (
+                format!(
+                    r#"(?:\bwith message \\?["\x27]|(?i:failed)(?::|\s+with)\s+|[a-z]Exception\s+|\b(?i:cause)(?:d by)?:\s*)(?P<code>{names})\b"#
+                ),
+                false,
+            ),
+            (format!(r"(?:x\s*|\by+)?(?P<code>{names})(?:\s|$)"), false),
         ] {
             let rules = format!("[[rule]]\nid = \"c\"\n{anchors}\nregex = '{regex}'\n");
             let cat = one_vendor(&rules);
             let m = Matcher::new(&cat, None).unwrap();
-            assert!(m.compiled[0].codes.is_some(), "{regex}");
-            assert_eq!(
-                matches!(m.compiled[0].starts, Starts::AtCodes { .. }),
-                places,
-                "{regex}"
-            );
+            assert!(m.compiled[0].code_places.is_some(), "{regex}");
+            // A bounded lead: tried at a few offsets before each code; any other: where the
+            // lead, read backwards from each code, can begin.
+            if places {
+                assert!(
+                    matches!(m.compiled[0].starts, Starts::AtCodes { .. }),
+                    "{regex}"
+                );
+            } else {
+                assert!(
+                    matches!(m.compiled[0].starts, Starts::BehindCodes(_)),
+                    "{regex}"
+                );
+            }
             let re = regex::Regex::new(&regex).unwrap();
             for line in [
                 "[invalid_grant] [login_required][consent_required] [invalid_requests]",
@@ -631,6 +675,10 @@ mod tests {
                 "Error: invalid_grant, error : login_required error:server_errors ERROR:server_error",
                 "on invalid_grant refresh, on login_required show the page",
                 "error: invalid_credentials error: invalid_",
+                "Failed with  invalid_grant xfailed:server_error Caused by: login_required",
+                "with message 'invalid_request' awith message \"invalid_grant\" ValueException  consent_required",
+                "invalid_grant xinvalid_request x  server_error yyyinvalid_grant ayinvalid_grant",
+                "caused by:invalid_grant, CAUSE:  server_error! failed: invalid_grantx",
             ] {
                 let want = distinct_codes(&re, line);
                 assert_eq!(codes(&rules, &format!("{line}\n")), want, "{regex} on {line}");
@@ -640,7 +688,7 @@ mod tests {
         let rules = "[[rule]]\nid = \"c\"\nanchors = [\"invalid_\"]\nregex = '\\[(?P<code>invalid_grant|access_denied)\\]'\n";
         let cat = one_vendor(rules);
         let m = Matcher::new(&cat, None).unwrap();
-        assert!(m.compiled[0].codes.is_none());
+        assert!(m.compiled[0].code_places.is_none());
     }
 
     #[test]
