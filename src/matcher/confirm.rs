@@ -6,10 +6,10 @@ use regex_automata::{meta, Anchored, Input as RInput};
 use super::capture::Capture;
 use super::dfa::AnchoredDfa;
 use super::gates::{
-    covering_substrings, offsets_in, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate,
+    covering_substrings, offsets_in, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, Lead,
     SiteFinder,
 };
-use super::{Compiled, Hit, LazyDfa, Matcher, Scratch, Starts};
+use super::{Compiled, Hit, LazyDfa, LazyLead, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
@@ -71,7 +71,9 @@ impl<'c> Matcher<'c> {
             }
             // A rule whose lead DFA would be large is searched for in the whole line.
             let lead = match &plan.starts {
-                Starts::BehindCodes(lazy) => Some(lazy.get()),
+                Starts::BehindCodes(lazy) | Starts::BehindSites { lead: lazy, .. } => {
+                    Some(lazy.get())
+                }
                 _ => None,
             };
             let whole_line =
@@ -147,6 +149,23 @@ impl<'c> Matcher<'c> {
                         }
                         for &site in places.iter() {
                             at.extend(lead.clone().filter_map(|k| site.checked_sub(k)));
+                        }
+                    }
+                    Starts::BehindSites { sites, .. } => {
+                        let (found, places) = &mut scratch.sites[*sites];
+                        if !*found {
+                            places.clear();
+                            self.sites[*sites].sites(line, places);
+                            *found = true;
+                        }
+                        if let Some(Some(lead)) = lead {
+                            let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
+                            for &site in places.iter() {
+                                if lead.starts_before(cache, line, site, at).is_none() {
+                                    // A byte the DFA gives up on: every place up to the site.
+                                    at.extend(0..=site);
+                                }
+                            }
                         }
                     }
                     Starts::AtCodes { lead } => {
@@ -381,9 +400,12 @@ pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts 
             Some(sites.len() - 1)
         });
         if let Some(sites) = index {
-            return Starts::BeforeCode {
-                sites,
-                lead: code.lead,
+            return match code.lead {
+                Lead::Bounded(lead) => Starts::BeforeCode { sites, lead },
+                Lead::Any(lead) => Starts::BehindSites {
+                    sites,
+                    lead: Box::new(LazyLead::new(lead)),
+                },
             };
         }
     }

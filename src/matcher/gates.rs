@@ -310,8 +310,18 @@ impl FoldedLine {
 pub(crate) struct CodeLead {
     /// The literals the code starts with (two bytes or more each).
     pub(crate) literals: Vec<Vec<u8>>,
-    /// How many bytes of the match precede the code.
-    pub(crate) lead: RangeInclusive<usize>,
+    /// What of the match precedes the code.
+    pub(crate) lead: Lead,
+}
+
+/// The part of a match before its code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lead {
+    /// At most [`MAX_LEAD`] bytes: how many.
+    Bounded(RangeInclusive<usize>),
+    /// Longer, or of any length: the regex's part before the code, to be read backwards
+    /// from a code (`\b(?i:error[ _-]?code|code)\s*[:=]\s*(?P<code>...)`).
+    Any(Hir),
 }
 
 /// The most bytes a match may hold before its code for [`CodeLead`] to apply (each possible
@@ -332,26 +342,28 @@ fn code_in_sequence(hir: &Hir) -> Option<(&[Hir], usize)> {
 }
 
 impl CodeLead {
-    /// The code lead of `pattern`, when its code is a part of its top-level sequence, at most
-    /// [`MAX_LEAD`] bytes from the start, and starts with a few literals of two bytes or more.
+    /// The code lead of `pattern`, when its code is a part of its top-level sequence and
+    /// starts with a few literals of two bytes or more.
     pub(crate) fn of(pattern: &str) -> Option<CodeLead> {
         let hir = parse(pattern)?;
         let (parts, at) = code_in_sequence(&hir)?;
-        let (mut min, mut max) = (0, 0);
-        for part in &parts[..at] {
-            min += part.properties().minimum_len()?;
-            max += part.properties().maximum_len()?;
-        }
-        if max > MAX_LEAD {
-            return None;
-        }
         let literals = literals_of(&parts[at], &Extractor::new(), MAX_PREFIX_LITERALS, |l| {
             l.to_vec()
         })?;
-        literals.iter().all(|l| l.len() >= 2).then_some(CodeLead {
-            literals,
-            lead: min..=max,
-        })
+        if !literals.iter().all(|l| l.len() >= 2) {
+            return None;
+        }
+        let mut min = 0;
+        let mut max = Some(0);
+        for part in &parts[..at] {
+            min += part.properties().minimum_len().unwrap_or(0);
+            max = max.zip(part.properties().maximum_len()).map(|(a, b)| a + b);
+        }
+        let lead = match max {
+            Some(max) if max <= MAX_LEAD => Lead::Bounded(min..=max),
+            _ => Lead::Any(Hir::concat(parts[..at].to_vec())),
+        };
+        Some(CodeLead { literals, lead })
     }
 }
 
@@ -628,21 +640,29 @@ mod tests {
     fn a_code_lead_is_found_only_a_few_bytes_before_the_code() {
         let carbon =
             CodeLead::of(r"(?:^|[\s(\[,;#])(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})\b").unwrap();
-        assert_eq!(carbon.lead, 0..=1);
+        assert_eq!(carbon.lead, Lead::Bounded(0..=1));
         assert_eq!(
             strings(carbon.literals),
             ["17", "18", "20", "22", "40", "41", "51"]
         );
         assert_eq!(
             CodeLead::of(r"\b(?P<code>E0000\d{3})\b").unwrap().lead,
-            0..=0
+            Lead::Bounded(0..=0)
         );
         // Up to four bytes before the code (`error - invalid_grant: ...`).
         assert_eq!(
             CodeLead::of(r"[rR] - (?P<code>E0000\d{3})").unwrap().lead,
-            4..=4
+            Lead::Bounded(4..=4)
         );
-        // Unbounded or long leads, codes without a literal start, codes not at the top level.
+        // A longer or unbounded lead is read backwards from the code.
+        let named = CodeLead::of(r"\bcode\s*:\s*(?P<code>(?:17|20)\d{3})").unwrap();
+        assert!(matches!(named.lead, Lead::Any(_)));
+        assert_eq!(strings(named.literals), ["17", "20"]);
+        assert!(matches!(
+            CodeLead::of(r"error - (?P<code>E0000\d{3})").unwrap().lead,
+            Lead::Any(_)
+        ));
+        // Codes without a literal start, codes not at the top level.
         assert!(CodeLead::of(r"code\s*:\s*(?P<code>\d{5})").is_none());
         assert!(CodeLead::of(r"#err-(?P<code>\d{5})").is_none());
         assert!(CodeLead::of(r"x(?P<code>\d{5})").is_none());

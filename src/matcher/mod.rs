@@ -235,6 +235,13 @@ struct LazyLead {
 }
 
 impl LazyLead {
+    fn new(lead: regex_syntax::hir::Hir) -> LazyLead {
+        LazyLead {
+            lead,
+            built: OnceLock::new(),
+        }
+    }
+
     /// The DFA, built now if this is the first call; `None` when it would be large (the rule
     /// is then searched for in the whole line).
     fn get(&self) -> Option<&LeadDfa> {
@@ -275,6 +282,9 @@ enum Starts {
     /// Where the part of the regex before its code, read backwards from a code its anchors
     /// place, ends: for a lead of any length.
     BehindCodes(Box<LazyLead>),
+    /// Where the part of the regex before its code, read backwards from a site found by a
+    /// site finder (its index in [`Matcher::sites`]), ends.
+    BehindSites { sites: usize, lead: Box<LazyLead> },
     /// Anywhere: the regex searches the line, if the gate (when there is one) admits it.
     Anywhere(Option<FoldedGate>),
 }
@@ -337,17 +347,17 @@ impl<'c> Matcher<'c> {
             } else if let Some(lead) = codes.as_ref().and_then(|c| c.lead.clone()) {
                 Starts::AtCodes { lead }
             } else if let Some(lead) = codes.as_ref().and_then(|c| c.unbounded_lead.clone()) {
-                Starts::BehindCodes(Box::new(LazyLead {
-                    lead,
-                    built: OnceLock::new(),
-                }))
+                Starts::BehindCodes(Box::new(LazyLead::new(lead)))
             } else {
                 line_starts(&r.pattern, &mut sites)
             };
             let own = |l: &&str| r.at_anchor && r.anchors.iter().any(|a| a == l);
-            // A rule tried behind its codes is tried at few places, where the lazy DFA of
-            // its regex serves: its full DFA would cost more to build than most scans.
-            let tried_at = !matches!(starts, Starts::Anywhere(_) | Starts::BehindCodes(_));
+            // A rule tried behind its codes or sites is tried at few places, where the lazy
+            // DFA of its regex serves: its full DFA would cost more to build than most scans.
+            let tried_at = !matches!(
+                starts,
+                Starts::Anywhere(_) | Starts::BehindCodes(_) | Starts::BehindSites { .. }
+            );
             let dfa = (r.at_anchor || tried_at).then(|| LazyDfa {
                 pattern: r.pattern.clone(),
                 skips: literals
@@ -627,6 +637,25 @@ mod tests {
             "S: 417002 X 170017 Y 1700 Z",
         ] {
             // One hit per code and line.
+            let want = distinct_codes(&re, line);
+            assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_line_rule_with_a_long_lead_is_tried_where_it_ends_before_a_code_site() {
+        let regex = r#"\b(?i:error[ _-]?code|code)\\?"?\s*[:=]\s*\\?"?(?P<code>(?:1[78]|2[02]|4[01]|51)\d{3})\b"#;
+        let rules = format!("[[rule]]\nid = \"c\"\nanchors = [\"S:\"]\nregex = '{regex}'\n");
+        let cat = one_vendor(&rules);
+        let m = Matcher::new(&cat, None).unwrap();
+        assert!(matches!(&m.compiled[0].starts, Starts::BehindSites { .. }));
+        let re = regex::Regex::new(regex).unwrap();
+        for line in [
+            "S: error code 17002, ERROR_CODE=  18001 errorcode:\"51003\" code=20013x",
+            "S: xcode: 17002 Code :22001 code = 170021 \\\"code\\\": \\\"40001 encode: 41001",
+            "code: 17003 S: error-code:17004 error code: code: 17005",
+            "S: code:\t2017002 code:17002code:18002 error  code: 22002",
+        ] {
             let want = distinct_codes(&re, line);
             assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
         }
