@@ -378,14 +378,18 @@ pub(super) fn code_place_slots(
 /// A new site finder is added to `sites` unless one finds the same literals.
 pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts {
     if let Some(literals) = prefix_literals(pattern).filter(|l| l.iter().all(|l| l.len() >= 3)) {
-        let shared = covering_substrings(&literals, 3, 1).filter(|_| literals.len() > 1);
-        let searched = match shared {
-            Some(mut one) if one.len() == 1 => {
-                let w = one.remove(0);
-                let offsets = offsets_in(&literals, &w);
-                vec![(w, offsets)]
-            }
-            _ => literals.into_iter().map(|l| (l, vec![0])).collect(),
+        // Fewer substrings that the literals hold (`code` and `message` for `"code"`,
+        // `\"code\"`, `"message"`, ...) are fewer searches of the line.
+        let shared = covering_substrings(&literals, 3, literals.len().saturating_sub(1));
+        let searched: Vec<(Vec<u8>, Vec<usize>)> = match shared {
+            Some(few) => few
+                .into_iter()
+                .map(|w| {
+                    let offsets = offsets_in(&literals, &w);
+                    (w, offsets)
+                })
+                .collect(),
+            None => literals.into_iter().map(|l| (l, vec![0])).collect(),
         };
         let finders = searched
             .into_iter()
