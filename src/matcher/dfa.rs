@@ -83,12 +83,10 @@ impl AnchoredDfa {
     /// Where this DFA is after reading `literal` from each of its start states, for the
     /// start states from which no match ends inside it and it leads to no dead or quit state.
     fn skip(&self, literal: &[u8]) -> Option<Skip> {
-        let mut starts = self.starts.clone();
-        starts.sort_unstable();
-        starts.dedup();
-        let after: Vec<(StateID, StateID)> = starts
-            .into_iter()
-            .filter_map(|start| {
+        let after: Box<[Option<StateID>]> = self
+            .starts
+            .iter()
+            .map(|&start| {
                 let mut sid = start;
                 for &b in literal {
                     sid = self.dfa.next_state(sid, b);
@@ -96,10 +94,10 @@ impl AnchoredDfa {
                         return None;
                     }
                 }
-                Some((start, sid))
+                Some(sid)
             })
             .collect();
-        (!after.is_empty()).then(|| Skip {
+        after.iter().any(Option::is_some).then(|| Skip {
             literal: literal.into(),
             after,
         })
@@ -120,7 +118,7 @@ impl AnchoredDfa {
         let mut sid = self.starts[behind];
         let mut from = pos;
         if let Some(skip) = anchor.and_then(|a| self.skips.get(a)?.as_ref()) {
-            if let Some(&(_, after)) = skip.after.iter().find(|&&(start, _)| start == sid) {
+            if let Some(after) = skip.after[behind] {
                 if is_at(hay, pos, &skip.literal) {
                     sid = after;
                     from = pos + skip.literal.len();
@@ -188,8 +186,9 @@ impl AnchoredDfa {
 #[derive(Debug)]
 struct Skip {
     literal: Box<[u8]>,
-    /// (start state, state after the literal).
-    after: Vec<(StateID, StateID)>,
+    /// Per byte before the literal (as [`AnchoredDfa::starts`]): the state after reading it
+    /// from that byte's start state, when the walk may skip it.
+    after: Box<[Option<StateID>]>,
 }
 
 /// The largest anchored DFA built for a rule, in bytes.
