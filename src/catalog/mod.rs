@@ -204,6 +204,10 @@ pub struct Rule {
     pub fold_case: bool,
     /// Where the rule is declared, for messages: `file:line`.
     pub origin: String,
+    /// For a rule with `attribute` conditions: the codes (or names) of its vendor and of the
+    /// vendors it attributes to, in one map, so that whether any of them knows a capture
+    /// takes one lookup (see [`Catalog::known_to_any`]).
+    known_to_any: Option<Box<CodeMap>>,
 }
 
 /// Code (or name) to entry, for one vendor. Looked up once per hit or more, with short keys
@@ -269,12 +273,42 @@ fn packed(bytes: &[u8]) -> u64 {
     }
 }
 
+/// `map`'s entry for `text` lower-cased (ASCII), for a map of lower-cased keys.
+fn folded_get(map: &CodeMap, text: &[u8]) -> Option<EntryId> {
+    // Folded in a buffer on the stack: no allocation per hit for any code or usual name.
+    let mut buf = [0u8; 256];
+    let owned;
+    let folded: &[u8] = match buf.get_mut(..text.len()) {
+        Some(f) => {
+            f.copy_from_slice(text);
+            f.make_ascii_lowercase();
+            f
+        }
+        None => {
+            owned = text.to_ascii_lowercase();
+            &owned
+        }
+    };
+    map.get(folded)
+}
+
 impl CodeMap {
     #[inline]
     fn get(&self, key: &[u8]) -> Option<EntryId> {
         match ShortKey::of(key) {
             Some(short) => self.short.get(&short).copied(),
             None => self.long.get(key).copied(),
+        }
+    }
+
+    /// Adds the keys of `other` that this map lacks.
+    fn extend_from(&mut self, other: Option<&CodeMap>) {
+        let Some(other) = other else { return };
+        for (k, &id) in &other.short {
+            self.short.entry(*k).or_insert(id);
+        }
+        for (k, &id) in &other.long {
+            self.long.entry(k.clone()).or_insert(id);
         }
     }
 
@@ -562,6 +596,15 @@ impl Catalog {
                 };
                 rule.suppresses.push((v, index));
             }
+            if !rule.attribute.is_empty() {
+                let vendors =
+                    std::iter::once(rule.vendor).chain(rule.attribute.iter().map(|a| a.0));
+                let mut any = CodeMap::default();
+                for v in vendors {
+                    any.extend_from(cat.map(&rule, v));
+                }
+                rule.known_to_any = Some(Box::new(any));
+            }
             cat.rules.push(rule);
         }
         Ok(cat)
@@ -800,6 +843,7 @@ impl Catalog {
                     fallback: r.fallback,
                     fold_case: r.fold_case,
                     origin: format!("{file}:{line}"),
+                    known_to_any: None,
                 },
                 attribute,
                 suppresses: r.suppresses,
@@ -871,25 +915,31 @@ impl Catalog {
     /// [`Catalog::lookup_for`] of a `fold_case` rule.
     #[inline(never)]
     fn lookup_folded(&self, rule: &Rule, vendor: VendorId, text: &[u8]) -> Option<EntryId> {
-        // Folded in a buffer on the stack: no allocation per hit for any code or usual name.
-        let mut buf = [0u8; 256];
-        let owned;
-        let folded: &[u8] = match buf.get_mut(..text.len()) {
-            Some(f) => {
-                f.copy_from_slice(text);
-                f.make_ascii_lowercase();
-                f
-            }
-            None => {
-                owned = text.to_ascii_lowercase();
-                &owned
-            }
+        folded_get(self.map(rule, vendor)?, text)
+    }
+
+    /// The map `rule` looks its captures up in for `vendor`.
+    fn map(&self, rule: &Rule, vendor: VendorId) -> Option<&CodeMap> {
+        let maps = match (rule.lookup, rule.fold_case) {
+            (Lookup::Code, false) => &self.by_code,
+            (Lookup::Name, false) => &self.by_name,
+            (Lookup::Code, true) => &self.by_code_folded,
+            (Lookup::Name, true) => &self.by_name_folded,
         };
-        let map = match rule.lookup {
-            Lookup::Code => self.by_code_folded.get(usize::from(vendor))?,
-            Lookup::Name => self.by_name_folded.get(usize::from(vendor))?,
-        };
-        map.get(folded)
+        maps.get(usize::from(vendor))
+    }
+
+    /// Whether [`Catalog::lookup_for`] finds `rule`'s capture `text` in the rule's vendor or
+    /// in a vendor it attributes to.
+    #[inline]
+    pub fn known_to_any(&self, rule: &Rule, text: &[u8]) -> bool {
+        match (&rule.known_to_any, rule.fold_case) {
+            (Some(any), false) => any.get(text).is_some(),
+            (Some(any), true) => folded_get(any, text).is_some(),
+            (None, _) => std::iter::once(rule.vendor)
+                .chain(rule.attribute.iter().map(|a| a.0))
+                .any(|v| self.lookup_for(rule, v, text).is_some()),
+        }
     }
 
     /// Resolves a comma-separated vendor list (`okta,wso2`) into vendor indexes.
@@ -1067,6 +1117,70 @@ mod tests {
     }
 
     const VENDOR: &str = "[vendor]\nid = \"v\"\nname = \"V\"\n";
+
+    /// Whether any vendor `rule` reports under knows `text`, one lookup per vendor.
+    fn known_to_some_vendor(cat: &Catalog, rule: &Rule, text: &[u8]) -> bool {
+        std::iter::once(rule.vendor)
+            .chain(rule.attribute.iter().map(|a| a.0))
+            .any(|v| cat.lookup_for(rule, v, text).is_some())
+    }
+
+    #[test]
+    fn one_lookup_tells_whether_any_vendor_of_a_rule_knows_a_capture() {
+        let mut cats = vec![Catalog::embedded().unwrap()];
+        // A `fold_case` rule that attributes to another vendor, looked up by name.
+        let other = "[vendor]\nid = \"w\"\nname = \"W\"\n\
+                     [[code]]\ncode = \"W1\"\nname = \"Bad_Thing\"\ndescription = \"d\"\n\
+                     category = \"validation\"\n";
+        let own = format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = 'x(?P<code>\\w+)'\n\
+             lookup = \"name\"\nfold_case = true\n\
+             attribute = [{{ vendor = \"w\", when = 'w' }}]\n\
+             [[code]]\ncode = \"V1\"\nname = \"Own_Name\"\ndescription = \"d\"\n\
+             category = \"validation\"\n"
+        );
+        cats.push(
+            Catalog::from_sources(&[("v.toml".into(), own), ("w.toml".into(), other.into())])
+                .unwrap(),
+        );
+        for cat in &cats {
+            let mut texts: Vec<String> = ["", "nope", "E0000", "invalid_grantx"]
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
+            for e in cat.entries() {
+                texts.push(e.code.clone());
+                texts.push(e.code.to_ascii_uppercase());
+                texts.extend(e.name.clone());
+                texts.extend(e.name.as_ref().map(|n| n.to_ascii_lowercase()));
+            }
+            let rules: Vec<&Rule> = cat
+                .rules()
+                .iter()
+                .filter(|r| !r.attribute.is_empty())
+                .collect();
+            assert!(!rules.is_empty());
+            let mut known = 0;
+            for rule in rules {
+                assert!(rule.known_to_any.is_some(), "{}", rule.origin);
+                for text in &texts {
+                    let want = known_to_some_vendor(cat, rule, text.as_bytes());
+                    assert_eq!(
+                        cat.known_to_any(rule, text.as_bytes()),
+                        want,
+                        "{} {text}",
+                        rule.origin
+                    );
+                    known += usize::from(want);
+                }
+            }
+            assert!(known > 0);
+        }
+        let cat = &cats[1];
+        let rule = &cat.rules()[0];
+        assert!(cat.known_to_any(rule, b"BAD_THING") && cat.known_to_any(rule, b"own_name"));
+        assert!(!cat.known_to_any(rule, b"W1") && !cat.known_to_any(rule, b"bad_things"));
+    }
 
     #[test]
     fn short_keys_pack_every_length_as_a_buffer_would() {
