@@ -204,12 +204,122 @@ pub struct Rule {
     pub fold_case: bool,
     /// Where the rule is declared, for messages: `file:line`.
     pub origin: String,
+    /// For a rule with `attribute` conditions: the codes (or names) of its vendor and of the
+    /// vendors it attributes to, in one map, so that whether any of them knows a capture
+    /// takes one lookup (see [`Catalog::known_to_any`]).
+    known_to_any: Option<Box<CodeMap>>,
 }
 
-/// Code (or name) to entry, for one vendor. Looked up once per hit, with short keys: a fast
-/// fixed-seed hash rather than the default DoS-resistant one (the keys come from the catalog).
-/// Keys are bytes, so that a code found in a log is looked up as it is, without decoding.
-type CodeMap = HashMap<Box<[u8]>, EntryId, foldhash::fast::FixedState>;
+/// Code (or name) to entry, for one vendor. Looked up once per hit or more, with short keys
+/// (the keys come from the catalog, so a fast fixed-seed hash rather than the default
+/// DoS-resistant one). Keys are bytes, so that a code found in a log is looked up as it is,
+/// without decoding.
+#[derive(Clone, Debug, Default)]
+struct CodeMap {
+    /// The keys of [`ShortKey::BYTES`] bytes or fewer, packed in two words: hashed and
+    /// compared as one, with no byte loop or call to `memcmp` (most codes and names are short).
+    short: HashMap<ShortKey, EntryId, foldhash::fast::FixedState>,
+    /// The longer keys.
+    long: HashMap<Box<[u8]>, EntryId, foldhash::fast::FixedState>,
+}
+
+/// A key of at most [`ShortKey::BYTES`] bytes: its bytes in two little-endian words, padded
+/// with zeros, and its length in the last byte (so that keys that differ only in trailing
+/// zero bytes stay apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShortKey(u64, u64);
+
+impl ShortKey {
+    const BYTES: usize = 15;
+
+    /// The packed `key`, unless it is longer than [`ShortKey::BYTES`]. Words are read whole,
+    /// or as two overlapping reads: no copy through a buffer (a `memcpy` call would cost
+    /// about as much as the lookup it prepares).
+    fn of(key: &[u8]) -> Option<ShortKey> {
+        let n = key.len();
+        let len = u64::from(
+            u8::try_from(n)
+                .ok()
+                .filter(|&n| usize::from(n) <= Self::BYTES)?,
+        );
+        let (lo, hi) = key.split_at(n.min(8));
+        Some(ShortKey(packed(lo), packed(hi) | len << 56))
+    }
+}
+
+impl std::hash::Hash for ShortKey {
+    /// One word to hash: keys equal in it are told apart by comparing both.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0 ^ self.1.rotate_left(29));
+    }
+}
+
+/// Up to eight bytes as a little-endian word, padded with zeros.
+fn packed(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    match n {
+        8 => u64::from_le_bytes(bytes.try_into().unwrap_or_default()),
+        // The two reads overlap in the middle: the bytes there are the same in both.
+        4..=7 => {
+            let lo = u32::from_le_bytes(bytes[..4].try_into().unwrap_or_default());
+            let hi = u32::from_le_bytes(bytes[n - 4..].try_into().unwrap_or_default());
+            u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+        }
+        1..=3 => {
+            let at = |i: usize| u64::from(bytes[i]) << (8 * i);
+            at(0) | at(n / 2) | at(n - 1)
+        }
+        _ => 0,
+    }
+}
+
+/// `map`'s entry for `text` lower-cased (ASCII), for a map of lower-cased keys.
+fn folded_get(map: &CodeMap, text: &[u8]) -> Option<EntryId> {
+    // Folded in a buffer on the stack: no allocation per hit for any code or usual name.
+    let mut buf = [0u8; 256];
+    let owned;
+    let folded: &[u8] = match buf.get_mut(..text.len()) {
+        Some(f) => {
+            f.copy_from_slice(text);
+            f.make_ascii_lowercase();
+            f
+        }
+        None => {
+            owned = text.to_ascii_lowercase();
+            &owned
+        }
+    };
+    map.get(folded)
+}
+
+impl CodeMap {
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<EntryId> {
+        match ShortKey::of(key) {
+            Some(short) => self.short.get(&short).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+
+    /// Adds the keys of `other` that this map lacks.
+    fn extend_from(&mut self, other: Option<&CodeMap>) {
+        let Some(other) = other else { return };
+        for (k, &id) in &other.short {
+            self.short.entry(*k).or_insert(id);
+        }
+        for (k, &id) in &other.long {
+            self.long.entry(k.clone()).or_insert(id);
+        }
+    }
+
+    /// Maps `key` to `id` unless it is mapped already; returns the entry it maps to.
+    fn insert_first(&mut self, key: &[u8], id: EntryId) -> EntryId {
+        match ShortKey::of(key) {
+            Some(short) => *self.short.entry(short).or_insert(id),
+            None => *self.long.entry(key.into()).or_insert(id),
+        }
+    }
+}
 
 /// The loaded catalog: vendors, entries and rules.
 #[derive(Clone, Debug)]
@@ -486,6 +596,15 @@ impl Catalog {
                 };
                 rule.suppresses.push((v, index));
             }
+            if !rule.attribute.is_empty() {
+                let vendors =
+                    std::iter::once(rule.vendor).chain(rule.attribute.iter().map(|a| a.0));
+                let mut any = CodeMap::default();
+                for v in vendors {
+                    any.extend_from(cat.map(&rule, v));
+                }
+                rule.known_to_any = Some(Box::new(any));
+            }
             cat.rules.push(rule);
         }
         Ok(cat)
@@ -580,10 +699,7 @@ impl Catalog {
             }
             let id = EntryId::try_from(self.entries.len())
                 .map_err(|_| Error::pattern(file, line, "too many codes"))?;
-            if self.by_code[usize::from(vendor)]
-                .insert(c.code.as_bytes().into(), id)
-                .is_some()
-            {
+            if self.by_code[usize::from(vendor)].insert_first(c.code.as_bytes(), id) != id {
                 return Err(Error::pattern(
                     file,
                     line,
@@ -594,17 +710,13 @@ impl Catalog {
                 ));
             }
             if let Some(name) = &c.name {
-                self.by_name[usize::from(vendor)]
-                    .entry(name.as_bytes().into())
-                    .or_insert(id);
+                self.by_name[usize::from(vendor)].insert_first(name.as_bytes(), id);
                 self.by_name_folded[usize::from(vendor)]
-                    .entry(name.to_ascii_lowercase().into_bytes().into())
-                    .or_insert(id);
+                    .insert_first(name.to_ascii_lowercase().as_bytes(), id);
             }
             let v = usize::from(vendor);
-            let first = *self.by_code_folded[v]
-                .entry(c.code.to_ascii_lowercase().into_bytes().into())
-                .or_insert(id);
+            let first =
+                self.by_code_folded[v].insert_first(c.code.to_ascii_lowercase().as_bytes(), id);
             if first != id && self.fold_clash[v].is_none() {
                 self.fold_clash[v] =
                     Some((self.entries[first as usize].code.clone(), c.code.clone()));
@@ -731,6 +843,7 @@ impl Catalog {
                     fallback: r.fallback,
                     fold_case: r.fold_case,
                     origin: format!("{file}:{line}"),
+                    known_to_any: None,
                 },
                 attribute,
                 suppresses: r.suppresses,
@@ -776,45 +889,57 @@ impl Catalog {
 
     /// The entry of `vendor` whose code is `code`.
     pub fn lookup_code(&self, vendor: VendorId, code: &str) -> Option<EntryId> {
-        self.by_code
-            .get(usize::from(vendor))?
-            .get(code.as_bytes())
-            .copied()
+        self.by_code.get(usize::from(vendor))?.get(code.as_bytes())
     }
 
     /// The entry of `vendor` whose code (or, with [`Lookup::Name`], name) is `text`.
+    #[inline]
     pub fn lookup(&self, vendor: VendorId, text: &[u8], how: Lookup) -> Option<EntryId> {
         match how {
-            Lookup::Code => self.by_code.get(usize::from(vendor))?.get(text).copied(),
-            Lookup::Name => self.by_name.get(usize::from(vendor))?.get(text).copied(),
+            Lookup::Code => self.by_code.get(usize::from(vendor))?.get(text),
+            Lookup::Name => self.by_name.get(usize::from(vendor))?.get(text),
         }
     }
 
     /// The entry of `vendor` that `rule`'s capture `text` names: looked up as the rule's
     /// `lookup` says, ignoring ASCII case when the rule has `fold_case`.
+    #[inline]
     pub fn lookup_for(&self, rule: &Rule, vendor: VendorId, text: &[u8]) -> Option<EntryId> {
+        // Asked several times per hit: the usual case is inlined, folding is not.
         if !rule.fold_case {
             return self.lookup(vendor, text, rule.lookup);
         }
-        // Folded in a buffer on the stack: no allocation per hit for any code or usual name.
-        let mut buf = [0u8; 256];
-        let owned;
-        let folded: &[u8] = match buf.get_mut(..text.len()) {
-            Some(f) => {
-                f.copy_from_slice(text);
-                f.make_ascii_lowercase();
-                f
-            }
-            None => {
-                owned = text.to_ascii_lowercase();
-                &owned
-            }
+        self.lookup_folded(rule, vendor, text)
+    }
+
+    /// [`Catalog::lookup_for`] of a `fold_case` rule.
+    #[inline(never)]
+    fn lookup_folded(&self, rule: &Rule, vendor: VendorId, text: &[u8]) -> Option<EntryId> {
+        folded_get(self.map(rule, vendor)?, text)
+    }
+
+    /// The map `rule` looks its captures up in for `vendor`.
+    fn map(&self, rule: &Rule, vendor: VendorId) -> Option<&CodeMap> {
+        let maps = match (rule.lookup, rule.fold_case) {
+            (Lookup::Code, false) => &self.by_code,
+            (Lookup::Name, false) => &self.by_name,
+            (Lookup::Code, true) => &self.by_code_folded,
+            (Lookup::Name, true) => &self.by_name_folded,
         };
-        let map = match rule.lookup {
-            Lookup::Code => self.by_code_folded.get(usize::from(vendor))?,
-            Lookup::Name => self.by_name_folded.get(usize::from(vendor))?,
-        };
-        map.get(folded).copied()
+        maps.get(usize::from(vendor))
+    }
+
+    /// Whether [`Catalog::lookup_for`] finds `rule`'s capture `text` in the rule's vendor or
+    /// in a vendor it attributes to.
+    #[inline]
+    pub fn known_to_any(&self, rule: &Rule, text: &[u8]) -> bool {
+        match (&rule.known_to_any, rule.fold_case) {
+            (Some(any), false) => any.get(text).is_some(),
+            (Some(any), true) => folded_get(any, text).is_some(),
+            (None, _) => std::iter::once(rule.vendor)
+                .chain(rule.attribute.iter().map(|a| a.0))
+                .any(|v| self.lookup_for(rule, v, text).is_some()),
+        }
     }
 
     /// Resolves a comma-separated vendor list (`okta,wso2`) into vendor indexes.
@@ -992,6 +1117,125 @@ mod tests {
     }
 
     const VENDOR: &str = "[vendor]\nid = \"v\"\nname = \"V\"\n";
+
+    /// Whether any vendor `rule` reports under knows `text`, one lookup per vendor.
+    fn known_to_some_vendor(cat: &Catalog, rule: &Rule, text: &[u8]) -> bool {
+        std::iter::once(rule.vendor)
+            .chain(rule.attribute.iter().map(|a| a.0))
+            .any(|v| cat.lookup_for(rule, v, text).is_some())
+    }
+
+    #[test]
+    fn one_lookup_tells_whether_any_vendor_of_a_rule_knows_a_capture() {
+        let mut cats = vec![Catalog::embedded().unwrap()];
+        // A `fold_case` rule that attributes to another vendor, looked up by name.
+        let other = "[vendor]\nid = \"w\"\nname = \"W\"\n\
+                     [[code]]\ncode = \"W1\"\nname = \"Bad_Thing\"\ndescription = \"d\"\n\
+                     category = \"validation\"\n";
+        let own = format!(
+            "{VENDOR}[[rule]]\nid = \"r\"\nanchors = [\"x\"]\nregex = 'x(?P<code>\\w+)'\n\
+             lookup = \"name\"\nfold_case = true\n\
+             attribute = [{{ vendor = \"w\", when = 'w' }}]\n\
+             [[code]]\ncode = \"V1\"\nname = \"Own_Name\"\ndescription = \"d\"\n\
+             category = \"validation\"\n"
+        );
+        cats.push(
+            Catalog::from_sources(&[("v.toml".into(), own), ("w.toml".into(), other.into())])
+                .unwrap(),
+        );
+        for cat in &cats {
+            let mut texts: Vec<String> = ["", "nope", "E0000", "invalid_grantx"]
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
+            for e in cat.entries() {
+                texts.push(e.code.clone());
+                texts.push(e.code.to_ascii_uppercase());
+                texts.extend(e.name.clone());
+                texts.extend(e.name.as_ref().map(|n| n.to_ascii_lowercase()));
+            }
+            let rules: Vec<&Rule> = cat
+                .rules()
+                .iter()
+                .filter(|r| !r.attribute.is_empty())
+                .collect();
+            assert!(!rules.is_empty());
+            let mut known = 0;
+            for rule in rules {
+                assert!(rule.known_to_any.is_some(), "{}", rule.origin);
+                for text in &texts {
+                    let want = known_to_some_vendor(cat, rule, text.as_bytes());
+                    assert_eq!(
+                        cat.known_to_any(rule, text.as_bytes()),
+                        want,
+                        "{} {text}",
+                        rule.origin
+                    );
+                    known += usize::from(want);
+                }
+            }
+            assert!(known > 0);
+        }
+        let cat = &cats[1];
+        let rule = &cat.rules()[0];
+        assert!(cat.known_to_any(rule, b"BAD_THING") && cat.known_to_any(rule, b"own_name"));
+        assert!(!cat.known_to_any(rule, b"W1") && !cat.known_to_any(rule, b"bad_things"));
+    }
+
+    #[test]
+    fn short_keys_pack_every_length_as_a_buffer_would() {
+        let bytes: Vec<u8> = (0..=ShortKey::BYTES as u8)
+            .map(|i| i.wrapping_mul(97) ^ 0x5a)
+            .collect();
+        for n in 0..=ShortKey::BYTES {
+            let key = &bytes[..n];
+            let mut buf = [0u8; 16];
+            buf[..n].copy_from_slice(key);
+            buf[15] = n as u8;
+            let want = u128::from_le_bytes(buf);
+            let got = ShortKey::of(key).unwrap();
+            assert_eq!(
+                u128::from(got.0) | (u128::from(got.1) << 64),
+                want,
+                "{key:?}"
+            );
+        }
+        assert_eq!(ShortKey::of(&[0; 16]), None);
+        assert_ne!(ShortKey::of(b"a"), ShortKey::of(b"a\0"));
+        assert_ne!(ShortKey::of(b""), ShortKey::of(b"\0"));
+    }
+
+    #[test]
+    fn code_maps_find_short_and_long_keys_and_nothing_else() {
+        let mut map = CodeMap::default();
+        let keys: [&[u8]; 6] = [
+            b"E0000011",
+            b"17002",
+            b"",
+            b"invalid_grant",
+            b"unauthorized_client",
+            b"Operation.Failure.User.Locked",
+        ];
+        for (id, key) in (0..).zip(keys) {
+            assert_eq!(map.insert_first(key, id), id);
+        }
+        // A second mapping of a key keeps the first.
+        assert_eq!(map.insert_first(b"17002", 9), 1);
+        for (id, key) in (0..).zip(keys) {
+            assert_eq!(map.get(key), Some(id), "{key:?}");
+        }
+        for miss in [
+            &b"E000001"[..],
+            b"E00000111",
+            b"17002\0",
+            b"\0",
+            b"invalid_gran",
+            b"unauthorized_clienT",
+            b"Operation.Failure.User.Locke",
+        ] {
+            assert_eq!(map.get(miss), None, "{miss:?}");
+        }
+    }
 
     /// A pattern directory holding `files` (name, text).
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {

@@ -6,7 +6,7 @@ use super::gates::parse;
 use crate::catalog;
 
 /// How a rule's code is taken from an anchored match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Capture {
     /// The regex is one-pass: captures cost one deterministic walk over the match.
     OnePass,
@@ -16,7 +16,7 @@ pub(super) enum Capture {
     /// The code's bytes alone tell its place in the match (see [`code_suffix`]):
     /// `...#error-(?P<code>\d{4,5})\b`, `"error":"(?P<code>[a-z_]+)"`. The code is read off
     /// the span a DFA found.
-    Suffix(ByteSet),
+    Suffix(Box<CodeSpan>),
     /// Captures need the backtracker, over the span a DFA found first.
     Backtrack,
 }
@@ -26,8 +26,6 @@ pub(super) enum Capture {
 pub(super) struct ByteSet([u64; 4]);
 
 impl ByteSet {
-    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
-
     pub(super) fn insert_range(&mut self, lo: u8, hi: u8) {
         for b in lo..=hi {
             self.0[usize::from(b / 64)] |= 1 << (b % 64);
@@ -47,32 +45,62 @@ impl ByteSet {
     pub(super) fn is_disjoint(self, other: ByteSet) -> bool {
         self.0.iter().zip(other.0).all(|(a, b)| a & b == 0)
     }
+}
 
-    /// The code in the match `hay[start..end]` of a pattern whose code's bytes are these (see
-    /// [`code_suffix`]): the run of them that ends where the trailing run of others begins.
-    pub(super) fn code_in(self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
-        if self == ByteSet::ALL {
+/// Where the code is in a match's span, for a pattern whose code's bytes tell it (see
+/// [`code_suffix`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct CodeSpan {
+    /// Per byte, whether the code may hold it; `None` when the code is the whole match. (A
+    /// table rather than a [`ByteSet`]: the scans below test a byte or two dozen per match.)
+    bytes: Option<[bool; 256]>,
+    /// The number of bytes that follow the code in every match, when it is always the same
+    /// (`\b`, `"`): the code's end is then known without a scan.
+    after: Option<usize>,
+    /// The code's length, when it is always the same (`(?:1[78]|20)\d{3}`): its start is
+    /// then known without a scan.
+    len: Option<usize>,
+}
+
+impl CodeSpan {
+    /// The code is the whole match.
+    const WHOLE: CodeSpan = CodeSpan {
+        bytes: None,
+        after: None,
+        len: None,
+    };
+
+    /// The code in the match `hay[start..end]`: the run of the code's bytes that ends where
+    /// the trailing run of others begins, or the bytes a fixed length places there.
+    pub(super) fn code_in(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let Some(bytes) = &self.bytes else {
             return (start, end);
-        }
+        };
         let span = &hay[start..end];
-        let code_end = span
-            .iter()
-            .rposition(|&b| self.contains(b))
-            .map_or(start, |i| start + i + 1);
-        let code_start = span[..code_end - start]
-            .iter()
-            .rposition(|&b| !self.contains(b))
-            .map_or(start, |i| start + i + 1);
+        let code_end = match self.after {
+            Some(after) => end.saturating_sub(after).max(start),
+            None => span
+                .iter()
+                .rposition(|&b| bytes[usize::from(b)])
+                .map_or(start, |i| start + i + 1),
+        };
+        let code_start = match self.len {
+            Some(len) => code_end.saturating_sub(len).max(start),
+            None => span[..code_end - start]
+                .iter()
+                .rposition(|&b| !bytes[usize::from(b)])
+                .map_or(start, |i| start + i + 1),
+        };
         (code_start, code_end)
     }
 }
 
 impl Capture {
-    /// The bytes that tell the code in a match's span, when the span is enough.
-    pub(super) fn code_bytes(self) -> Option<ByteSet> {
+    /// Where the code is in a match's span, when the span is enough.
+    pub(super) fn code_bytes(&self) -> Option<&CodeSpan> {
         match self {
-            Capture::WholeMatch => Some(ByteSet::ALL),
-            Capture::Suffix(bytes) => Some(bytes),
+            Capture::WholeMatch => Some(&CodeSpan::WHOLE),
+            Capture::Suffix(span) => Some(span),
             Capture::OnePass | Capture::Backtrack => None,
         }
     }
@@ -86,8 +114,26 @@ impl Capture {
             }
         }
         // A DFA's match end and a byte scan cost far less than even one-pass captures.
-        if let Some(bytes) = code_suffix(&parts) {
-            return Capture::Suffix(bytes);
+        let at = parts.iter().position(|h| is_code(h));
+        if let (Some(bytes), Some(at)) = (code_suffix(&parts), at) {
+            // The number of bytes a match of `hirs` holds, when it is always the same.
+            let fixed = |hirs: &[&Hir]| {
+                let (least, most) = hirs.iter().fold((Some(0), Some(0)), |(least, most), h| {
+                    let p = h.properties();
+                    (
+                        least.zip(p.minimum_len()).map(|(a, b)| a + b),
+                        most.zip(p.maximum_len()).map(|(a, b)| a + b),
+                    )
+                });
+                least.filter(|&least| Some(least) == most)
+            };
+            return Capture::Suffix(Box::new(CodeSpan {
+                bytes: Some(std::array::from_fn(|b| {
+                    u8::try_from(b).is_ok_and(|b| bytes.contains(b))
+                })),
+                after: fixed(&parts[at + 1..]),
+                len: fixed(&parts[at..=at]),
+            }));
         }
         let one_pass = regex_automata::dfa::onepass::DFA::builder()
             .syntax(catalog::engine_syntax())
@@ -202,4 +248,46 @@ pub(super) fn byte_set(hir: &Hir) -> Option<ByteSet> {
         }
     }
     Some(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_lengths_place_a_code_without_a_scan_and_agree_with_captures() {
+        let fixed = r#"\\?"code\\?":(?P<code>(?:1[78]|20)\d{3})\b"#;
+        let Capture::Suffix(span) = Capture::of(fixed) else {
+            panic!("{fixed} is read off its span");
+        };
+        assert_eq!((span.after, span.len), (Some(0), Some(5)));
+        let Capture::Suffix(span) = Capture::of(r#""(?P<code>[a-z]+(?:_[a-z]+)*)\\?""#) else {
+            panic!("names are read off their span");
+        };
+        assert_eq!((span.after, span.len), (None, None));
+        let Capture::Suffix(span) = Capture::of(r"V (?P<code>\d{4})x\.") else {
+            panic!("a fixed code before a fixed tail is read off its span");
+        };
+        assert_eq!((span.after, span.len), (Some(2), Some(4)));
+        for (pattern, line) in [
+            (fixed, r#"a "code":17002, \"code\":20015"#),
+            (r"V (?P<code>\d{4})x\.", "V 1234x. V 99999x. V 4321x."),
+        ] {
+            let Capture::Suffix(span) = Capture::of(pattern) else {
+                panic!("{pattern}");
+            };
+            let re = regex::bytes::Regex::new(pattern).unwrap();
+            let mut seen = 0;
+            for caps in re.captures_iter(line.as_bytes()) {
+                let (m, code) = (caps.get(0).unwrap(), caps.name("code").unwrap());
+                assert_eq!(
+                    span.code_in(line.as_bytes(), m.start(), m.end()),
+                    (code.start(), code.end()),
+                    "{pattern} on {line}"
+                );
+                seen += 1;
+            }
+            assert_eq!(seen, 2, "{pattern} on {line}");
+        }
+    }
 }

@@ -795,7 +795,8 @@ mod tests {
         }
         let mut checked = 0;
         for rule in cat.rules() {
-            let Some(bytes) = Capture::of(&rule.pattern).code_bytes() else {
+            let capture = Capture::of(&rule.pattern);
+            let Some(bytes) = capture.code_bytes() else {
                 continue;
             };
             for line in text.split(|&b| b == b'\n') {

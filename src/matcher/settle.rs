@@ -54,13 +54,7 @@ impl<'c> Matcher<'c> {
     /// Whether [`Matcher::resolve`] can make a hit of the captured `code` for some vendor
     /// the line may be attributed to.
     pub(super) fn resolvable(&self, rule: &Rule, code: &[u8]) -> bool {
-        let cat = self.catalog;
-        rule.count_unknown
-            || cat.lookup_for(rule, rule.vendor, code).is_some()
-            || rule
-                .attribute
-                .iter()
-                .any(|&(v, _)| cat.lookup_for(rule, v, code).is_some())
+        rule.count_unknown || self.catalog.known_to_any(rule, code)
     }
 
     /// Looks a captured code up: in the vendor the line is attributed to, then in the rule's
