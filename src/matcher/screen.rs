@@ -187,3 +187,62 @@ impl Screen {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Screen;
+
+    /// Every place a window starts, by brute force, with the longest window there.
+    fn truth(windows: &[&[u8]], hay: &[u8]) -> Vec<(usize, usize)> {
+        (0..hay.len())
+            .filter_map(|at| {
+                let here = (0..windows.len()).filter(|&w| hay[at..].starts_with(windows[w]));
+                here.max_by_key(|&w| (windows[w].len(), std::cmp::Reverse(w)))
+                    .map(|w| (at, w))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_window_is_found_up_to_the_last_byte_of_any_haystack() {
+        let windows: [&[u8]; 5] = [b"okta", b"idaas", b"/oauth2/", b"okta.com", b"\"requestid"];
+        let Some(screen) = Screen::new(&windows) else {
+            // Without AVX2 the screen is never made (the packed searcher serves).
+            assert!(!std::arch::is_x86_feature_detected!("avx2"));
+            return;
+        };
+        // Haystacks of every length around a step, windows at every offset and cut short at
+        // the end, over a filler that shares their bytes' nybbles.
+        let filler = b"kotaadi/2hou.mcq\"OKTA";
+        let mut state = 7u64;
+        for len in 0..120 {
+            for _ in 0..20 {
+                let mut hay = Vec::with_capacity(len);
+                while hay.len() < len {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let pick = (state >> 33) as usize;
+                    if pick % 4 == 0 {
+                        hay.extend_from_slice(windows[pick / 4 % windows.len()]);
+                    } else {
+                        hay.push(filler[pick % filler.len()]);
+                    }
+                }
+                hay.truncate(len);
+                let mut found = Vec::new();
+                let mut from = 0;
+                while let Some((at, w)) = screen.find(&hay, from) {
+                    found.push((at, w));
+                    from = at + 1;
+                }
+                assert_eq!(
+                    found,
+                    truth(&windows, &hay),
+                    "{:?}",
+                    String::from_utf8_lossy(&hay)
+                );
+            }
+        }
+    }
+}
