@@ -4,7 +4,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{meta, Anchored, Input as RInput};
 
 use super::capture::Capture;
-use super::dfa::AnchoredDfa;
+use super::dfa::{AnchoredDfa, LeadDfa};
 use super::gates::{
     covering_substrings, offsets_in, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, Lead,
     SiteFinder,
@@ -141,31 +141,17 @@ impl<'c> Matcher<'c> {
                         }
                     }
                     Starts::BeforeCode { sites, lead } => {
-                        let (found, places) = &mut scratch.sites[*sites];
-                        if !*found {
-                            places.clear();
-                            self.sites[*sites].sites(line, places);
-                            *found = true;
-                        }
-                        for &site in places.iter() {
+                        let memo = &mut scratch.sites[*sites];
+                        for &site in line_sites(&self.sites[*sites], line, memo) {
                             at.extend(lead.clone().filter_map(|k| site.checked_sub(k)));
                         }
                     }
                     Starts::BehindSites { sites, .. } => {
-                        let (found, places) = &mut scratch.sites[*sites];
-                        if !*found {
-                            places.clear();
-                            self.sites[*sites].sites(line, places);
-                            *found = true;
-                        }
                         if let Some(Some(lead)) = lead {
+                            let memo = &mut scratch.sites[*sites];
+                            let places = line_sites(&self.sites[*sites], line, memo);
                             let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
-                            for &site in places.iter() {
-                                if lead.starts_before(cache, line, site, at).is_none() {
-                                    // A byte the DFA gives up on: every place up to the site.
-                                    at.extend(0..=site);
-                                }
-                            }
+                            starts_behind(lead, cache, line, places, at);
                         }
                     }
                     Starts::AtCodes { lead } => {
@@ -179,13 +165,9 @@ impl<'c> Matcher<'c> {
                     Starts::BehindCodes(_) => {
                         if let (Some(slot), Some(Some(lead))) = (plan.code_places, lead) {
                             let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            for &c in placed_codes(places, slot, ri, line, &scratch.at, memo) {
-                                let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
-                                if lead.starts_before(cache, line, c, at).is_none() {
-                                    // A byte the DFA gives up on: every place up to the code.
-                                    at.extend(0..=c);
-                                }
-                            }
+                            let codes = placed_codes(places, slot, ri, line, &scratch.at, memo);
+                            let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
+                            starts_behind(lead, cache, line, codes, at);
                         }
                     }
                     Starts::Anywhere(_) => {}
@@ -337,6 +319,38 @@ fn placed_codes<'m>(
         *known = true;
     }
     starts
+}
+
+/// The sites `finder` finds in `line`, found once a line for all the rules that share the
+/// finder (`memo` holds them).
+fn line_sites<'m>(
+    finder: &SiteFinder,
+    line: &[u8],
+    memo: &'m mut (bool, Vec<usize>),
+) -> &'m [usize] {
+    let (known, places) = memo;
+    if !*known {
+        places.clear();
+        finder.sites(line, places);
+        *known = true;
+    }
+    places
+}
+
+/// Pushes onto `at` every place where `lead`, read backwards from one of `codes`, can begin
+/// (every place up to a code where its DFA gives up).
+fn starts_behind(
+    lead: &LeadDfa,
+    cache: &mut regex_automata::hybrid::dfa::Cache,
+    line: &[u8],
+    codes: &[usize],
+    at: &mut Vec<usize>,
+) {
+    for &c in codes {
+        if lead.starts_before(cache, line, c, at).is_none() {
+            at.extend(0..=c);
+        }
+    }
 }
 
 /// Per rule with code places, its slot for the code places of a line, and each slot's places:
