@@ -33,14 +33,7 @@ errscan=./target/release/errscan
 cat "$log" > /dev/null
 find "$many" -type f -exec cat {} + > /dev/null
 check() {
-  python3 - "$dir/mixed-$size.expected.csv" "$dir/out.csv" "$1" <<'EOF'
-import csv, sys
-exp = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[1]))}
-got = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[2]))}
-bad = {k for k in exp.keys() | got.keys() if exp.get(k) != got.get(k)}
-print(f"errscan counts, {sys.argv[3]}: {sum(got.values())} hits, {len(bad)} (vendor, code) rows differ from the generator's truth")
-sys.exit(1 if bad else 0)
-EOF
+  python3 benches/check_counts.py "$dir/mixed-$size.expected.csv" "$dir/out.csv" "errscan counts, $1"
 }
 $errscan scan -f csv "$log" > "$dir/out.csv" && check "one file"
 $errscan scan -f csv "$many" > "$dir/out.csv" && check "$files files"

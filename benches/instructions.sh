@@ -32,14 +32,7 @@ count() {
 }
 
 check() {
-  python3 - "$dir/mixed-100MB.expected.csv" "$dir/out.csv" "$1" <<'EOF'
-import csv, sys
-exp = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[1]))}
-got = {(r['vendor'], r['code']): int(r['count']) for r in csv.DictReader(open(sys.argv[2]))}
-bad = {k for k in exp.keys() | got.keys() if exp.get(k) != got.get(k)}
-print(f"{sys.argv[3]}: {sum(got.values())} hits, {len(bad)} (vendor, code) rows differ from the generator's truth")
-sys.exit(1 if bad else 0)
-EOF
+  python3 benches/check_counts.py "$dir/mixed-100MB.expected.csv" "$dir/out.csv" "$1"
 }
 
 # Prints the build's counts and sets `per80` to its instructions per 80 MB.
