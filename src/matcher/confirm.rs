@@ -372,12 +372,12 @@ pub(super) fn code_place_slots(
             let key = rule.anchors.as_slice();
             Some(match keys.iter().position(|k| *k == key) {
                 Some(slot) => {
-                    places[slot] = places[slot].union(codes);
+                    places[slot].add_places(codes);
                     slot
                 }
                 None => {
                     keys.push(key);
-                    places.push(codes.union(codes));
+                    places.push(codes.places());
                     places.len() - 1
                 }
             })

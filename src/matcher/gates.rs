@@ -510,22 +510,26 @@ impl CodeAtAnchors {
         }
     }
 
-    /// The places of both: codes that either places (for rules with the same anchors, whose
-    /// own regexes then tell which of the places are theirs).
-    pub(crate) fn union(&self, other: &CodeAtAnchors) -> CodeAtAnchors {
-        let mut both = CodeAtAnchors {
+    /// The places alone, without what a match holds before its code (a slot's places, which
+    /// rules with other leads share).
+    pub(crate) fn places(&self) -> CodeAtAnchors {
+        CodeAtAnchors {
             back: self.back.clone(),
             lead: None,
             unbounded_lead: None,
-        };
+        }
+    }
+
+    /// Adds the codes that `other` places (for rules with the same anchors, whose own regexes
+    /// then tell which of the places are theirs).
+    pub(crate) fn add_places(&mut self, other: &CodeAtAnchors) {
         for (li, at) in other.back.iter().enumerate() {
             for (k, codes) in at {
                 for code in codes {
-                    both.add(li, *k, code);
+                    self.add(li, *k, code);
                 }
             }
         }
-        both
     }
 
     /// Calls `found` with the start of each code that the anchors at `at` place in `line`

@@ -537,6 +537,15 @@ mod tests {
         Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap()
     }
 
+    /// That the one rule of `rules`, whose regex is `re`, reports on each of `lines` the codes
+    /// the regex crate captures there, one hit per code and line.
+    fn assert_codes_as_regex(rules: &str, re: &regex::Regex, lines: &[&str]) {
+        for line in lines {
+            let want = distinct_codes(re, line);
+            assert_eq!(codes(rules, &format!("{line}\n")), want, "{re} on {line}");
+        }
+    }
+
     /// The codes `re` captures in `line`, each once, in order: what a rule with that regex
     /// reports for the line.
     fn distinct_codes<'l>(re: &regex::Regex, line: &'l str) -> Vec<&'l str> {
@@ -629,17 +638,14 @@ mod tests {
             matches!(&m.compiled[0].starts, Starts::BeforeCode { lead, .. } if *lead == (0..=1))
         );
         let re = regex::Regex::new(regex).unwrap();
-        for line in [
+        let lines = [
             "S: 17002 Invalid credentials",
             "17003 - Locked S:",
             "S: 2017002 Not, 41717001 No, (17004: Yes) #51001 Ok,18002 x 22001 Zed",
             "S:(17001 Aa 17001-  Bb",
             "S: 417002 X 170017 Y 1700 Z",
-        ] {
-            // One hit per code and line.
-            let want = distinct_codes(&re, line);
-            assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
-        }
+        ];
+        assert_codes_as_regex(&rules, &re, &lines);
     }
 
     #[test]
@@ -650,15 +656,13 @@ mod tests {
         let m = Matcher::new(&cat, None).unwrap();
         assert!(matches!(&m.compiled[0].starts, Starts::BehindSites { .. }));
         let re = regex::Regex::new(regex).unwrap();
-        for line in [
+        let lines = [
             "S: error code 17002, ERROR_CODE=  18001 errorcode:\"51003\" code=20013x",
             "S: xcode: 17002 Code :22001 code = 170021 \\\"code\\\": \\\"40001 encode: 41001",
             "code: 17003 S: error-code:17004 error code: code: 17005",
             "S: code:\t2017002 code:17002code:18002 error  code: 22002",
-        ] {
-            let want = distinct_codes(&re, line);
-            assert_eq!(codes(&rules, &format!("{line}\n")), want, "{line}");
-        }
+        ];
+        assert_codes_as_regex(&rules, &re, &lines);
     }
 
     #[test]
@@ -696,7 +700,7 @@ mod tests {
                 );
             }
             let re = regex::Regex::new(&regex).unwrap();
-            for line in [
+            let lines = [
                 "[invalid_grant] [login_required][consent_required] [invalid_requests]",
                 "x[[invalid_request]] [server_error]x [invalid_credentials] [_required]",
                 "invalid_grant: AADSTS7000 login_required:  AADSTS1 xinvalid_grant: AADSTS2",
@@ -708,10 +712,8 @@ mod tests {
                 "with message 'invalid_request' awith message \"invalid_grant\" ValueException  consent_required",
                 "invalid_grant xinvalid_request x  server_error yyyinvalid_grant ayinvalid_grant",
                 "caused by:invalid_grant, CAUSE:  server_error! failed: invalid_grantx",
-            ] {
-                let want = distinct_codes(&re, line);
-                assert_eq!(codes(&rules, &format!("{line}\n")), want, "{regex} on {line}");
-            }
+            ];
+            assert_codes_as_regex(&rules, &re, &lines);
         }
         // A code without any of the anchors: the rule is searched as before.
         let rules = "[[rule]]\nid = \"c\"\nanchors = [\"invalid_\"]\nregex = '\\[(?P<code>invalid_grant|access_denied)\\]'\n";
