@@ -9,7 +9,7 @@ use super::gates::{
     covering_substrings, offsets_in, prefix_literals, CodeAtAnchors, CodeLead, FoldedGate, Lead,
     SiteFinder,
 };
-use super::{Compiled, Hit, LazyDfa, LazyLead, Matcher, Scratch, Starts};
+use super::{Compiled, Hit, LazyDfa, LazyLead, LazyTail, Matcher, Scratch, Starts};
 use crate::catalog::Rule;
 
 /// One rule's reusable search memory (a rule's groups and caches are its own: no shared pool
@@ -157,7 +157,9 @@ impl<'c> Matcher<'c> {
                     Starts::AtCodes { lead } => {
                         if let Some(slot) = plan.code_places {
                             let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            for &c in placed_codes(places, slot, ri, line, &scratch.at, memo) {
+                            let codes = placed_codes(places, slot, ri, line, &scratch.at, memo);
+                            let tail = plan.tail.as_ref().and_then(LazyTail::get);
+                            for &c in followed(codes, tail, line, &mut scratch.code_starts) {
                                 at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
                             }
                         }
@@ -166,6 +168,8 @@ impl<'c> Matcher<'c> {
                         if let (Some(slot), Some(Some(lead))) = (plan.code_places, lead) {
                             let (places, memo) = (&self.places[slot], &mut scratch.code_places);
                             let codes = placed_codes(places, slot, ri, line, &scratch.at, memo);
+                            let tail = plan.tail.as_ref().and_then(LazyTail::get);
+                            let codes = followed(codes, tail, line, &mut scratch.code_starts);
                             let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
                             starts_behind(lead, cache, line, codes, at);
                         }
@@ -296,27 +300,47 @@ impl<'c> Matcher<'c> {
     }
 }
 
-/// The starts of the codes that the anchors of rule `ri` (in `at`) place in `line`, found
-/// once a line for all the rules that share `slot` of `memo` (see [`code_place_slots`]).
+/// The (start, end) of the codes that the anchors of rule `ri` (in `at`) place in `line`,
+/// found once a line for all the rules that share `slot` of `memo` (see
+/// [`code_place_slots`]).
 fn placed_codes<'m>(
     codes: &CodeAtAnchors,
     slot: usize,
     ri: usize,
     line: &[u8],
     at: &[(usize, usize, usize)],
-    memo: &'m mut Vec<(bool, Vec<usize>)>,
-) -> &'m [usize] {
+    memo: &'m mut Vec<(bool, Vec<(usize, usize)>)>,
+) -> &'m [(usize, usize)] {
     if memo.len() <= slot {
         memo.resize_with(slot + 1, Default::default);
     }
-    let (known, starts) = &mut memo[slot];
+    let (known, places) = &mut memo[slot];
     if !*known {
-        starts.clear();
+        places.clear();
         let own = at.iter().filter(|a| a.0 == ri);
-        codes.codes(line, own.map(|&(_, pos, literal)| (literal, pos)), |c| {
-            starts.push(c)
-        });
+        codes.codes(
+            line,
+            own.map(|&(_, pos, literal)| (literal, pos)),
+            |c, e| places.push((c, e)),
+        );
         *known = true;
+    }
+    places
+}
+
+/// The starts of `codes` (start, end) after which `tail` (when there is one) matches in
+/// `line`, each once: only there can a match hold the code.
+fn followed<'s>(
+    codes: &[(usize, usize)],
+    tail: Option<&AnchoredDfa>,
+    line: &[u8],
+    starts: &'s mut Vec<usize>,
+) -> &'s [usize] {
+    starts.clear();
+    for &(c, e) in codes {
+        if starts.last() != Some(&c) && tail.is_none_or(|t| t.matches_at(line, e) != Some(false)) {
+            starts.push(c);
+        }
     }
     starts
 }

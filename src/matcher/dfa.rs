@@ -29,9 +29,18 @@ pub(super) struct AnchoredDfa {
 impl AnchoredDfa {
     /// The DFA of `pattern`, unless it would be large (then the lazy DFA serves).
     pub(super) fn new(pattern: &str) -> Option<AnchoredDfa> {
+        Self::from_hir(
+            &regex_automata::util::syntax::parse_with(pattern, &catalog::engine_syntax()).ok()?,
+        )
+    }
+
+    /// The DFA of a parsed regex, unless it would be large.
+    pub(super) fn from_hir(hir: &regex_syntax::hir::Hir) -> Option<AnchoredDfa> {
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().which_captures(WhichCaptures::None))
+            .build_from_hir(hir)
+            .ok()?;
         let dfa = dense::Builder::new()
-            .syntax(catalog::engine_syntax())
-            .thompson(thompson::Config::new().which_captures(WhichCaptures::None))
             .configure(
                 dense::Config::new()
                     .start_kind(StartKind::Anchored)
@@ -39,7 +48,7 @@ impl AnchoredDfa {
                     .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
                     .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
             )
-            .build(pattern)
+            .build_from_nfa(&nfa)
             .ok()?;
         let starts = (0..=256)
             .map(|b| {

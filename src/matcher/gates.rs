@@ -437,6 +437,10 @@ pub(crate) struct CodeAtAnchors {
     /// The part of the regex before its code, when it can be as long as it likes: read
     /// backwards from a code, it tells where the matches holding that code start.
     pub(crate) unbounded_lead: Option<Hir>,
+    /// The part of the regex after its code, when it cannot match nothing: a code not
+    /// followed by it (`invalid_grant refresh` for `(?P<code>...)\)?:?\s+AADSTS\d`) is
+    /// no match's, whatever precedes it.
+    pub(crate) tail: Option<Hir>,
 }
 
 /// A distance before an anchor, and the codes that hold the anchor that far from their start.
@@ -467,10 +471,12 @@ impl CodeAtAnchors {
         {
             return None;
         }
+        let tail = Hir::concat(parts[at + 1..].to_vec());
         let mut places = CodeAtAnchors {
             back: vec![Vec::new(); literals.len()],
             lead: None,
             unbounded_lead: None,
+            tail: (tail.properties().minimum_len() != Some(0)).then_some(tail),
         };
         for code in codes {
             let code = code.as_bytes();
@@ -517,6 +523,7 @@ impl CodeAtAnchors {
             back: self.back.clone(),
             lead: None,
             unbounded_lead: None,
+            tail: None,
         }
     }
 
@@ -532,29 +539,41 @@ impl CodeAtAnchors {
         }
     }
 
-    /// Calls `found` with the start of each code that the anchors at `at` place in `line`
-    /// (`(anchor literal, its offset in the line)`), once per anchor and distance that place
-    /// it.
+    /// Calls `found` with the start and end of each code that the anchors at `at` place in
+    /// `line` (`(anchor literal, its offset in the line)`), once per anchor, distance and
+    /// code (`invalid_request` and `invalid_request_uri` both, where the longer one is).
     #[inline]
     pub(crate) fn codes(
         &self,
         line: &[u8],
         at: impl Iterator<Item = (usize, usize)>,
-        mut found: impl FnMut(usize),
+        mut found: impl FnMut(usize, usize),
     ) {
         for (literal, pos) in at {
             for (k, codes) in self.back.get(literal).into_iter().flatten() {
                 let Some(start) = pos.checked_sub(*k) else {
                     continue;
                 };
-                // Only where a code starts matters, not which one it is.
                 let rest = &line[start..];
-                if codes.iter().any(|c| rest.starts_with(c)) {
-                    found(start);
+                for c in codes.iter().filter(|c| holds(rest, c)) {
+                    found(start, start + c.len());
                 }
             }
         }
     }
+}
+
+/// Whether `rest` starts with `code`. Codes placed at one anchor share their first bytes and
+/// many their last (`invalid_grant`, `invalid_client`): their middle and last bytes rule most
+/// of them out before a comparison of the whole.
+#[inline]
+fn holds(rest: &[u8], code: &[u8]) -> bool {
+    let n = code.len();
+    n > 0
+        && rest.len() >= n
+        && rest[n / 2] == code[n / 2]
+        && rest[n - 1] == code[n - 1]
+        && rest[..n] == *code
 }
 
 #[cfg(test)]

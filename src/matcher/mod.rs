@@ -135,8 +135,11 @@ pub struct Scratch {
     folded: FoldedLine,
     /// Per site finder: the current line's sites, once found.
     sites: Vec<(bool, Vec<usize>)>,
-    /// Per slot of code places (see [`Compiled::code_places`]): the current line's, once found.
-    code_places: Vec<(bool, Vec<usize>)>,
+    /// Per slot of code places (see [`Compiled::code_places`]): the current line's (start and
+    /// end of each code), once found.
+    code_places: Vec<(bool, Vec<(usize, usize)>)>,
+    /// The starts of the current rule's codes that are followed by its tail.
+    code_starts: Vec<usize>,
     /// The lines with anchors found and not yet confirmed.
     batch: Batch,
 }
@@ -193,6 +196,9 @@ struct Compiled {
     /// codes (a line where they place none is passed over), and in [`Scratch`], where a
     /// line's code places are kept. Rules with the same anchors share one.
     code_places: Option<usize>,
+    /// For a rule with code places: what follows the code in every match, when that is not
+    /// nothing (see [`CodeAtAnchors::tail`]); codes not followed by it are not tried.
+    tail: Option<LazyTail>,
     /// For a rule tried at places (anchors or start literals): its anchored DFA, when small,
     /// with skips for its own anchors when it is tried at them.
     dfa: Option<LazyDfa>,
@@ -246,6 +252,24 @@ impl LazyLead {
     /// is then searched for in the whole line).
     fn get(&self) -> Option<&LeadDfa> {
         self.built.get_or_init(|| LeadDfa::new(&self.lead)).as_ref()
+    }
+}
+
+/// The part of a rule's regex after its code as an [`AnchoredDfa`], built the first time the
+/// rule is tried (as [`LazyDfa`]).
+#[derive(Debug)]
+struct LazyTail {
+    tail: regex_syntax::hir::Hir,
+    built: OnceLock<Option<AnchoredDfa>>,
+}
+
+impl LazyTail {
+    /// The DFA, built now if this is the first call; `None` when it would be large (every
+    /// code is then tried).
+    fn get(&self) -> Option<&AnchoredDfa> {
+        self.built
+            .get_or_init(|| AnchoredDfa::from_hir(&self.tail))
+            .as_ref()
     }
 }
 
@@ -398,6 +422,7 @@ impl<'c> Matcher<'c> {
             let attribution_gate = gates
                 .filter(|g| !g.is_empty())
                 .and_then(|g| FoldedGate::any(&g));
+            let tail = codes.as_ref().and_then(|c| c.tail.clone());
             rule_codes.push(codes);
             compiled.push(Compiled {
                 envelope,
@@ -406,6 +431,10 @@ impl<'c> Matcher<'c> {
                 starts,
                 capture: Capture::of(&r.pattern),
                 code_places: None,
+                tail: tail.map(|tail| LazyTail {
+                    tail,
+                    built: OnceLock::new(),
+                }),
                 dfa,
                 attribution,
                 attribution_gate,
@@ -672,6 +701,16 @@ mod tests {
         for (regex, places) in [
             (format!(r"\[(?P<code>{names})\]"), true),
             (format!(r"\b(?P<code>{names}):\s+AADSTS\d"), true),
+            // A tail with look-around at its start, after codes one of which is a prefix of
+            // another.
+            (
+                format!(r"\((?P<code>invalid_request_uri|{names})\b\)?[!?]"),
+                true,
+            ),
+            (
+                format!(r"\((?P<code>invalid_request_uri|{names})(?:_urix)?[!?]"),
+                true,
+            ),
             (format!(r"(?i:error)\s*:\s*(?P<code>{names})\b"), false),
             // Leads of any length, with look-around at their start, or none at all.
             (
@@ -699,8 +738,15 @@ mod tests {
                     "{regex}"
                 );
             }
+            // What follows the code, when it cannot be nothing, rules codes out first.
+            let tail =
+                regex.ends_with("AADSTS\\d") || regex.ends_with(']') || regex.ends_with("[!?]");
+            assert_eq!(m.compiled[0].tail.is_some(), tail, "{regex}");
             let re = regex::Regex::new(&regex).unwrap();
             let lines = [
+                "(invalid_request_uri)! (invalid_request_uri? (invalid_request)? (invalid_request_ur)!",
+                "(invalid_requestx)! (login_required) ! (server_error)?(invalid_grant!(invalid_grant)",
+                "(invalid_request_urix! (invalid_request_uri_urix? (invalid_request_urix)",
                 "[invalid_grant] [login_required][consent_required] [invalid_requests]",
                 "x[[invalid_request]] [server_error]x [invalid_credentials] [_required]",
                 "invalid_grant: AADSTS7000 login_required:  AADSTS1 xinvalid_grant: AADSTS2",
