@@ -10,8 +10,8 @@ pub(super) const BATCH_LINES: usize = 1024;
 pub(super) struct Batch {
     /// In input order.
     pub(super) lines: Vec<PendingLine>,
-    /// (rule, position in the line, anchor literal) of every anchor occurrence of the lines.
-    pub(super) at: Vec<(usize, usize, usize)>,
+    /// (position in the line, anchor literal) of every anchor occurrence of the lines.
+    pub(super) at: Vec<(usize, usize)>,
     /// The distinct sets of rules triggered by the lines (their kinds), with how many lines
     /// have each, then where each kind's lines begin in `order`.
     pub(super) kinds: Vec<(u64, u32)>,
@@ -124,12 +124,22 @@ impl<'c> Matcher<'c> {
         batch.hits.clear();
         for &i in &batch.order {
             let l = &mut batch.lines[i as usize];
-            for &(ri, at, literal) in &batch.at[l.at.clone()] {
-                if !scratch.triggered[ri] {
-                    scratch.triggered[ri] = true;
-                    scratch.fired.push(ri);
+            for &(at, literal) in &batch.at[l.at.clone()] {
+                for (t, w) in scratch
+                    .triggered
+                    .iter_mut()
+                    .zip(&self.anchor_rules[literal][..])
+                {
+                    *t |= w;
                 }
-                scratch.at.push((ri, at, literal));
+                scratch.at.push((at, literal));
+            }
+            // The rules in the catalog's order, whatever the order of their anchors.
+            for (wi, t) in scratch.triggered.iter_mut().enumerate() {
+                while *t != 0 {
+                    scratch.fired.push(wi * 64 + t.trailing_zeros() as usize);
+                    *t &= *t - 1;
+                }
             }
             self.finish_line(hay, l.start, l.nl, scratch);
             let first = batch.hits.len();
@@ -153,12 +163,7 @@ impl<'c> Matcher<'c> {
     /// Confirms the triggered rules on the line `hay[start..nl]`, leaves its hits in
     /// `scratch.hits`, and resets the triggers.
     pub(super) fn finish_line(&self, hay: &[u8], start: usize, nl: usize, scratch: &mut Scratch) {
-        // Rules are tried in the catalog's order, whatever the order of their anchors.
-        scratch.fired.sort_unstable();
         self.line_hits(hay, start, line_end(hay, start, nl), scratch);
-        for &ri in &scratch.fired {
-            scratch.triggered[ri] = false;
-        }
         scratch.fired.clear();
         scratch.envelopes.iter_mut().for_each(|e| *e = None);
         scratch

@@ -85,7 +85,7 @@ impl<'c> Matcher<'c> {
                 if placed_codes(
                     places,
                     slot,
-                    ri,
+                    |l| self.owns(ri, l),
                     line,
                     &scratch.at,
                     &mut scratch.code_places,
@@ -104,8 +104,8 @@ impl<'c> Matcher<'c> {
                     // Whether the regex matches at an anchor at all decides if the envelope is
                     // worth its search; a DFA tells that more cheaply than captures.
                     let dfa = plan.dfa.as_ref().and_then(LazyDfa::get);
-                    let matches = scratch.at.iter().any(|&(r, pos, literal)| {
-                        r == ri
+                    let matches = scratch.at.iter().any(|&(pos, literal)| {
+                        self.owns(ri, literal)
                             && pos <= line.len()
                             && match_end(rule, dfa, Some(literal), line, pos, &mut memory.cache)
                                 .is_some()
@@ -114,8 +114,8 @@ impl<'c> Matcher<'c> {
                         continue;
                     }
                 }
-                for &(r, pos, literal) in &scratch.at {
-                    if r == ri && pos <= line.len() {
+                for &(pos, literal) in &scratch.at {
+                    if self.owns(ri, literal) && pos <= line.len() {
                         capture_at(rule, plan, Some(literal), line, pos, memory, found);
                     }
                 }
@@ -157,7 +157,14 @@ impl<'c> Matcher<'c> {
                     Starts::AtCodes { lead } => {
                         if let Some(slot) = plan.code_places {
                             let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            let codes = placed_codes(places, slot, ri, line, &scratch.at, memo);
+                            let codes = placed_codes(
+                                places,
+                                slot,
+                                |l| self.owns(ri, l),
+                                line,
+                                &scratch.at,
+                                memo,
+                            );
                             let tail = plan.tail.as_ref().and_then(LazyTail::get);
                             for &c in followed(codes, tail, line, &mut scratch.code_starts) {
                                 at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
@@ -167,7 +174,14 @@ impl<'c> Matcher<'c> {
                     Starts::BehindCodes(_) => {
                         if let (Some(slot), Some(Some(lead))) = (plan.code_places, lead) {
                             let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            let codes = placed_codes(places, slot, ri, line, &scratch.at, memo);
+                            let codes = placed_codes(
+                                places,
+                                slot,
+                                |l| self.owns(ri, l),
+                                line,
+                                &scratch.at,
+                                memo,
+                            );
                             let tail = plan.tail.as_ref().and_then(LazyTail::get);
                             let codes = followed(codes, tail, line, &mut scratch.code_starts);
                             let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
@@ -306,9 +320,9 @@ impl<'c> Matcher<'c> {
 fn placed_codes<'m>(
     codes: &CodeAtAnchors,
     slot: usize,
-    ri: usize,
+    own: impl Fn(usize) -> bool,
     line: &[u8],
-    at: &[(usize, usize, usize)],
+    at: &[(usize, usize)],
     memo: &'m mut Vec<(bool, Vec<(usize, usize)>)>,
 ) -> &'m [(usize, usize)] {
     if memo.len() <= slot {
@@ -317,12 +331,10 @@ fn placed_codes<'m>(
     let (known, places) = &mut memo[slot];
     if !*known {
         places.clear();
-        let own = at.iter().filter(|a| a.0 == ri);
-        codes.codes(
-            line,
-            own.map(|&(_, pos, literal)| (literal, pos)),
-            |c, e| places.push((c, e)),
-        );
+        let own = at.iter().filter(|a| own(a.1));
+        codes.codes(line, own.map(|&(pos, literal)| (literal, pos)), |c, e| {
+            places.push((c, e))
+        });
         *known = true;
     }
     places

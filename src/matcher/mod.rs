@@ -113,13 +113,13 @@ pub struct LineHits<'a> {
 /// Reusable per-thread memory for [`Matcher::find_lines`], so the hot loop does not allocate.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    /// Per rule: whether an anchor of the current line triggered it.
-    triggered: Vec<bool>,
-    /// The rules triggered on the current line.
+    /// The rules triggered on the current line, as a set (see [`Matcher::anchor_rules`]).
+    triggered: Vec<u64>,
+    /// The rules triggered on the current line, in the catalog's order.
     fired: Vec<usize>,
-    /// (rule, position in the line, anchor literal) of every anchor occurrence of the
-    /// current line.
-    at: Vec<(usize, usize, usize)>,
+    /// (position in the line, anchor literal) of every anchor occurrence of the current line:
+    /// the rules of a literal share its entry (four OAuth rules are anchored at each name).
+    at: Vec<(usize, usize)>,
     hits: Vec<Hit>,
     suppressed: Vec<(VendorId, Option<usize>)>,
     vendors_seen: Vec<VendorId>,
@@ -150,8 +150,12 @@ pub struct Matcher<'c> {
     catalog: &'c Catalog,
     /// Finds the rules' anchors (the distinct anchor literals, by index).
     anchors: AnchorFinder,
-    /// For each anchor literal, the rules it triggers.
-    anchor_rules: Vec<Vec<usize>>,
+    /// For each anchor literal, the rules it triggers, as a set: bit `ri % 64` of word
+    /// `ri / 64`.
+    anchor_rules: Vec<Box<[u64]>>,
+    /// For each anchor literal, a digest of its rules that fits a word: bit `ri` for the
+    /// first 63 rules, the last bit for the others (see [`batch::PendingLine::rules`]).
+    anchor_kinds: Vec<u64>,
     /// When set, only hits of these vendors are reported.
     vendors: Option<Vec<VendorId>>,
     /// The distinct line regexes of the rules: envelopes (`require_any`) and rejections
@@ -314,6 +318,12 @@ enum Starts {
 }
 
 impl<'c> Matcher<'c> {
+    /// Whether rule `ri` is anchored at anchor literal `literal`.
+    #[inline]
+    fn owns(&self, ri: usize, literal: usize) -> bool {
+        self.anchor_rules[literal][ri / 64] >> (ri % 64) & 1 == 1
+    }
+
     /// Compiles the rules of `catalog`. With `vendors`, only hits attributed to those vendors
     /// are reported (attribution still sees every rule, so `--vendor oauth` does not turn an
     /// Okta line into an OAuth hit).
@@ -329,14 +339,26 @@ impl<'c> Matcher<'c> {
                 }
             }
         }
-        let anchor_rules: Vec<Vec<usize>> = literals
+        let words = catalog.rules().len().div_ceil(64);
+        let anchor_rules: Vec<Box<[u64]>> = literals
             .iter()
             .map(|l| {
-                let rules = catalog.rules().iter().enumerate();
-                rules
-                    .filter(|(_, r)| r.anchors.iter().any(|a| a == l))
-                    .map(|(ri, _)| ri)
-                    .collect()
+                let mut set = vec![0u64; words].into_boxed_slice();
+                for (ri, r) in catalog.rules().iter().enumerate() {
+                    if r.anchors.iter().any(|a| a == l) {
+                        set[ri / 64] |= 1 << (ri % 64);
+                    }
+                }
+                set
+            })
+            .collect();
+        let anchor_kinds = anchor_rules
+            .iter()
+            .map(|set| {
+                let (first, rest) = set.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
+                let last = 1u64 << 63;
+                let past = first & last != 0 || rest.iter().any(|&w| w != 0);
+                (first & !last) | if past { last } else { 0 }
             })
             .collect();
         let anchors = AnchorFinder::new(&literals, &embedded_plan())?;
@@ -451,6 +473,7 @@ impl<'c> Matcher<'c> {
             catalog,
             anchors,
             anchor_rules,
+            anchor_kinds,
             vendors,
             envelopes,
             compiled,
@@ -482,7 +505,7 @@ impl<'c> Matcher<'c> {
     {
         let rules = self.catalog.rules().len();
         scratch.triggered.clear();
-        scratch.triggered.resize(rules, false);
+        scratch.triggered.resize(rules.div_ceil(64), 0);
         scratch.fired.clear();
         if scratch.rules.len() < rules {
             scratch.rules.resize_with(rules, || None);
@@ -532,10 +555,8 @@ impl<'c> Matcher<'c> {
                     let nl = memchr(b'\n', &hay[a..]).map_or(hay.len(), |i| a + i);
                     (start, nl, 0)
                 });
-                for &ri in &self.anchor_rules[literal] {
-                    *rules |= 1 << ri.min(63);
-                    scratch.batch.at.push((ri, a - *start, literal));
-                }
+                *rules |= self.anchor_kinds[literal];
+                scratch.batch.at.push((a - *start, literal));
             });
         }
         self.confirm_batch(hay, scratch, &mut sink);
@@ -1035,6 +1056,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn rules_past_the_64th_are_triggered_by_their_anchors_as_the_first_are() {
+        // Rule i is anchored at `k{i}-` and at `shared` (every third rule); rule 130 at
+        // `k0-` as well, so one literal triggers rules in the first and the third word. The
+        // odd rules are tried at their anchors, the even ones searched in the line.
+        let mut rules = String::new();
+        for i in 0..140 {
+            let mut anchors = format!("\"k{i}-\"");
+            if i % 3 == 0 {
+                anchors.push_str(", \"shared\"");
+            }
+            if i == 130 {
+                anchors.push_str(", \"k0-\"");
+            }
+            rules.push_str(&format!(
+                "[[rule]]\nid = \"r{i}\"\nanchors = [{anchors}]\nat_anchor = {}\n\
+                 regex = '\\bk{i}-(?P<code>\\d+)'\n",
+                i % 2 == 1
+            ));
+        }
+        let cat = one_vendor(&rules);
+        let m = Matcher::new(&cat, None).unwrap();
+        assert_eq!(m.anchor_rules[0].len(), 3);
+        let found = |text: &str| {
+            let mut found = Vec::new();
+            m.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
+                for hit in line.hits {
+                    let CodeRef::Unknown { code, .. } = &hit.code else {
+                        panic!("no entries");
+                    };
+                    found.push((cat.rules()[hit.rule].id.clone(), code.to_string()));
+                }
+            });
+            found
+        };
+        let hit = |i: usize, code: &str| (format!("r{i}"), code.to_string());
+        assert_eq!(
+            found("k139-1 k63-2 k64-3 k0-4 shared k129-5 k130-6\nk127-7 k128-8\n"),
+            [
+                hit(139, "1"),
+                hit(63, "2"),
+                hit(64, "3"),
+                hit(0, "4"),
+                hit(129, "5"),
+                hit(130, "6"),
+                hit(127, "7"),
+                hit(128, "8"),
+            ]
+        );
+        // An anchor triggers only its own rules: `k7-` is not rule 70's.
+        assert_eq!(found("k7-1 k70\n"), [hit(7, "1")]);
     }
 
     #[test]
