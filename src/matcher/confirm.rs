@@ -350,7 +350,9 @@ fn followed<'s>(
 ) -> &'s [usize] {
     starts.clear();
     for &(c, e) in codes {
-        if starts.last() != Some(&c) && tail.is_none_or(|t| t.matches_at(line, e) != Some(false)) {
+        if starts.last() != Some(&c)
+            && tail.is_none_or(|t| t.may_start(line, e) && t.matches_at(line, e) != Some(false))
+        {
             starts.push(c);
         }
     }
