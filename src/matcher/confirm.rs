@@ -468,8 +468,8 @@ pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts 
     Starts::Anywhere(FoldedGate::new(pattern))
 }
 
-/// Matches `rule` anchored at `pos` of `line` (where the anchor literal `anchor` may be); on success,
-/// records the spans in `found` and returns the match's end.
+/// Matches `rule` anchored at `pos` of `line` (where the anchor finder found the anchor literal
+/// `anchor`, if any); on success, records the spans in `found` and returns the match's end.
 pub(super) fn capture_at(
     rule: &Rule,
     plan: &Compiled,
@@ -480,7 +480,7 @@ pub(super) fn capture_at(
     found: &mut Vec<(usize, usize, usize, usize)>,
 ) -> Option<usize> {
     let RuleScratch { caps, cache, .. } = memory;
-    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    let mut span_end = None;
     if plan.capture != Capture::OnePass {
         // A DFA finds where the match ends (or that there is none) far more cheaply than the
         // backtracker that captures would take.
@@ -491,6 +491,10 @@ pub(super) fn capture_at(
             found.push((pos, end, code_start, code_end));
             return Some(end);
         }
+        span_end = Some(end);
+    }
+    let mut input = RInput::new(line).range(pos..).anchored(Anchored::Yes);
+    if let Some(end) = span_end {
         // Look-around still sees past the shortened span's end.
         input.set_end(end);
     }
@@ -500,8 +504,8 @@ pub(super) fn capture_at(
     Some(end)
 }
 
-/// The end of the match of `rule` that starts at `pos` in `line` (where the anchor literal
-/// `anchor` may be), if there is one.
+/// The end of the match of `rule` that starts at `pos` in `line` (where the anchor finder found
+/// the anchor literal `anchor`, if any), if there is one.
 #[inline(always)]
 pub(super) fn match_end(
     rule: &Rule,

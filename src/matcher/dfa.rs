@@ -113,9 +113,9 @@ impl AnchoredDfa {
     }
 
     /// The end of the leftmost-first match that starts at `pos` in `hay`: `Some(None)` when
-    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). When the
-    /// anchor literal `anchor` (by index, see [`AnchoredDfa::with_skips`]) is at `pos`, the
-    /// walk starts after it.
+    /// there is none, `None` when this DFA cannot tell (a byte it gives up on). `anchor` is
+    /// the anchor literal (by index, see [`AnchoredDfa::with_skips`]) that the anchor finder
+    /// found at `pos`, if any: the walk then starts after it.
     pub(super) fn end_at(
         &self,
         hay: &[u8],
@@ -127,11 +127,13 @@ impl AnchoredDfa {
         let mut sid = self.starts[behind];
         let mut from = pos;
         if let Some(skip) = anchor.and_then(|a| self.skips.get(a)?.as_ref()) {
-            if let Some(after) = skip.after[behind] {
-                if is_at(hay, pos, &skip.literal) {
-                    sid = after;
-                    from = pos + skip.literal.len();
-                }
+            // The anchor finder found the literal at `pos`: only whether it ends inside `hay`
+            // (a line without its `\r`) is left to check, not its bytes again.
+            let end = pos + skip.literal.len();
+            if let (Some(after), true) = (skip.after[behind], end <= hay.len()) {
+                debug_assert!(is_at(hay, pos, &skip.literal));
+                sid = after;
+                from = end;
             }
         }
         let mut end = None;

@@ -943,15 +943,18 @@ mod tests {
                     );
                     assert_eq!(dfa.matches_at(line, pos), Some(want.is_some()));
                     assert!(want.is_none() || dfa.may_start(line, pos));
-                    // Starting after an anchor changes nothing, whether it is there or not.
+                    // Starting after an anchor found there changes nothing.
                     for (i, anchor) in rule.anchors.iter().enumerate() {
+                        if !line[pos..].starts_with(anchor.as_bytes()) {
+                            continue;
+                        }
                         assert_eq!(
                             dfa.end_at(line, pos, Some(i)),
                             Some(want),
                             "{} at {pos}, after {anchor:?}",
                             rule.origin,
                         );
-                        skipped += usize::from(line[pos..].starts_with(anchor.as_bytes()));
+                        skipped += 1;
                     }
                     matched += usize::from(want.is_some());
                 }
@@ -1056,6 +1059,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_anchor_that_runs_into_a_stripped_carriage_return_is_walked_not_skipped() {
+        // The line `a ERR9` ends before the `\r` the anchor holds: the DFA walks from the
+        // anchor's start instead of skipping past the line's end.
+        let rules = "[[rule]]\nid = \"cr\"\nanchors = [\"ERR9\\r\"]\nat_anchor = true\n\
+                     regex = 'ERR9\\r(?P<code>\\d)'\n";
+        assert_eq!(codes(rules, "a ERR9\r\nb ERR9\r7 x\r\nERR9\r"), ["7"]);
     }
 
     #[test]
