@@ -134,7 +134,8 @@ impl<'c> Matcher<'c> {
                 }
                 scratch.at.push((at, literal));
             }
-            // The rules in the catalog's order, whatever the order of their anchors.
+            // The rules in the catalog's order, whatever the order of their anchors (reading
+            // the set empties it for the next line).
             for (wi, t) in scratch.triggered.iter_mut().enumerate() {
                 while *t != 0 {
                     scratch.fired.push(wi * 64 + t.trailing_zeros() as usize);

@@ -156,34 +156,20 @@ impl<'c> Matcher<'c> {
                     }
                     Starts::AtCodes { lead } => {
                         if let Some(slot) = plan.code_places {
-                            let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            let codes = placed_codes(
-                                places,
-                                slot,
-                                |l| self.owns(ri, l),
-                                line,
-                                &scratch.at,
-                                memo,
-                            );
-                            let tail = plan.tail.as_ref().and_then(LazyTail::get);
-                            for &c in followed(codes, tail, line, &mut scratch.code_starts) {
+                            let (memo, starts) =
+                                (&mut scratch.code_places, &mut scratch.code_starts);
+                            for &c in self.followed_codes(ri, slot, line, &scratch.at, memo, starts)
+                            {
                                 at.extend(lead.clone().filter_map(|k| c.checked_sub(k)));
                             }
                         }
                     }
                     Starts::BehindCodes(_) => {
                         if let (Some(slot), Some(Some(lead))) = (plan.code_places, lead) {
-                            let (places, memo) = (&self.places[slot], &mut scratch.code_places);
-                            let codes = placed_codes(
-                                places,
-                                slot,
-                                |l| self.owns(ri, l),
-                                line,
-                                &scratch.at,
-                                memo,
-                            );
-                            let tail = plan.tail.as_ref().and_then(LazyTail::get);
-                            let codes = followed(codes, tail, line, &mut scratch.code_starts);
+                            let (memo, starts) =
+                                (&mut scratch.code_places, &mut scratch.code_starts);
+                            let codes =
+                                self.followed_codes(ri, slot, line, &scratch.at, memo, starts);
                             let cache = memory.lead.get_or_insert_with(|| lead.create_cache());
                             starts_behind(lead, cache, line, codes, at);
                         }
@@ -299,6 +285,30 @@ impl<'c> Matcher<'c> {
             return;
         }
         self.settle(scratch);
+    }
+
+    /// The starts of the codes that the anchors of rule `ri` (in `at`) place in `line` and
+    /// that its tail follows (see [`placed_codes`] and [`followed`]); the line's code places
+    /// are kept in `memo` for the rules of `slot`.
+    fn followed_codes<'s>(
+        &self,
+        ri: usize,
+        slot: usize,
+        line: &[u8],
+        at: &[(usize, usize)],
+        memo: &mut Vec<(bool, Vec<(usize, usize)>)>,
+        starts: &'s mut Vec<usize>,
+    ) -> &'s [usize] {
+        let codes = placed_codes(
+            &self.places[slot],
+            slot,
+            |l| self.owns(ri, l),
+            line,
+            at,
+            memo,
+        );
+        let tail = self.compiled[ri].tail.as_ref().and_then(LazyTail::get);
+        followed(codes, tail, line, starts)
     }
 
     /// Whether `line` meets the envelope (none is always met). Rules with the same envelope
