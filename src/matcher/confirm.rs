@@ -313,6 +313,7 @@ impl<'c> Matcher<'c> {
 
     /// Whether `line` meets the envelope (none is always met). Rules with the same envelope
     /// (Akamai's number and name) share one answer per line, kept in `known`.
+    #[inline]
     pub(super) fn envelope_met(
         &self,
         envelope: Option<usize>,
@@ -320,7 +321,14 @@ impl<'c> Matcher<'c> {
         known: &mut [Option<bool>],
     ) -> bool {
         let Some(e) = envelope else { return true };
-        *known[e].get_or_insert_with(|| self.envelopes[e].is_match(line))
+        match known[e] {
+            Some(met) => met,
+            None => {
+                let met = self.envelopes[e].is_match(line);
+                known[e] = Some(met);
+                met
+            }
+        }
     }
 }
 

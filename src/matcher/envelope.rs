@@ -38,6 +38,7 @@ impl<'c> Envelope<'c> {
         !self.gate.is_empty()
     }
 
+    #[inline(never)]
     pub(super) fn is_match(&self, line: &[u8]) -> bool {
         if self.gate.is_empty() {
             return self.regex.is_match(line);
