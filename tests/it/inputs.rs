@@ -671,6 +671,28 @@ fn signal(pid: u32, signal: &str) {
     assert!(status.success(), "kill -s {signal} {pid}");
 }
 
+/// Waits until every thread of process `pid` is stopped (state `T` in
+/// `/proc/PID/task/TID/stat`): `kill -s STOP` returns before the threads stop, and a thread in
+/// the middle of a `read` finishes it first, moving the file's position on.
+#[cfg(target_os = "linux")]
+fn wait_stopped(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+        let all = tasks.flatten().all(|t| {
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            // The state follows the command name's closing parenthesis.
+            let state = stat.rsplit_once(") ").map(|(_, rest)| rest.as_bytes()[0]);
+            matches!(state, Some(b'T' | b't') | None)
+        });
+        if all {
+            return;
+        }
+        assert!(Instant::now() < deadline, "process {pid} did not stop");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Writes a 200 MB log, starts `errscan scan EXTRA big.log`, and once it has begun reading the
 /// file, stops it (SIGSTOP), checks that it has not read the file to its end, truncates the
 /// file to nothing and lets it go on (SIGCONT). So the truncation always falls in the middle of
@@ -718,10 +740,12 @@ fn truncate_while_scanning(extra: &[&str]) {
     let mapped = loop {
         if read_position(pid, &path).is_some_and(|p| p > 4 << 20) {
             signal(pid, "STOP");
+            wait_stopped(pid);
             break false;
         }
         if is_mapped(pid, &path) {
             signal(pid, "STOP");
+            wait_stopped(pid);
             break true;
         }
         if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
