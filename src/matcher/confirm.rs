@@ -553,8 +553,8 @@ pub(super) fn push_match(
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::Catalog;
-    use crate::matcher::{CodeRef, Matcher, Scratch};
+    use crate::matcher::tests::{one_vendor, unknown_hits};
+    use crate::matcher::Matcher;
 
     #[test]
     fn rules_that_place_the_same_codes_share_their_places_and_keep_their_hits() {
@@ -569,8 +569,7 @@ mod tests {
              [[rule]]\nid = \"d\"\nanchors = [\"invalid_\", \"_required\"]\n\
              regex = '\\((?P<code>invalid_grant|login_required)\\)'\n"
         );
-        let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
-        let cat = Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap();
+        let cat = one_vendor(&rules);
         let m = Matcher::new(&cat, None).unwrap();
         let slots: Vec<Option<usize>> = m.compiled.iter().map(|c| c.code_places).collect();
         assert!(slots.iter().all(Option::is_some));
@@ -580,15 +579,10 @@ mod tests {
         assert_ne!(slots[0], slots[2]);
         let text = "[login_required] invalid_grant: AADSTS70 (invalid_grant)\n\
                     invalid_request: AADSTS9 [invalid_grant] (login_required)\n";
-        let mut found = Vec::new();
-        m.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
-            for hit in line.hits {
-                let CodeRef::Unknown { code, .. } = &hit.code else {
-                    panic!("the catalog lists no codes");
-                };
-                found.push((cat.rules()[hit.rule].origin.to_string(), code.to_string()));
-            }
-        });
+        let found: Vec<(String, String)> = unknown_hits(&m, text)
+            .into_iter()
+            .map(|(ri, code)| (cat.rules()[ri].origin.to_string(), code))
+            .collect();
         let codes: Vec<&str> = found.iter().map(|(_, c)| c.as_str()).collect();
         assert_eq!(
             codes,

@@ -582,7 +582,7 @@ mod tests {
     }
 
     /// A catalog of one vendor, `v`, with these rules.
-    fn one_vendor(rules: &str) -> Catalog {
+    pub(super) fn one_vendor(rules: &str) -> Catalog {
         let toml = format!("[vendor]\nid = \"v\"\nname = \"V\"\n{rules}");
         Catalog::from_sources(&[("t.toml".to_string(), toml)]).unwrap()
     }
@@ -607,6 +607,21 @@ mod tests {
             }
         }
         want
+    }
+
+    /// The (rule, code) of each hit `m` finds in `text`, in order, for a catalog that lists
+    /// no codes (every hit is an unknown code).
+    pub(super) fn unknown_hits(m: &Matcher, text: &str) -> Vec<(usize, String)> {
+        let mut found = Vec::new();
+        m.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
+            for hit in line.hits {
+                let CodeRef::Unknown { code, .. } = &hit.code else {
+                    panic!("the catalog lists no codes");
+                };
+                found.push((hit.rule, code.to_string()));
+            }
+        });
+        found
     }
 
     /// The codes found in `text` by the rules of a one-vendor catalog, in order.
@@ -1093,17 +1108,10 @@ mod tests {
         let cat = one_vendor(&rules);
         let m = Matcher::new(&cat, None).unwrap();
         assert_eq!(m.anchor_rules[0].len(), 3);
-        let found = |text: &str| {
-            let mut found = Vec::new();
-            m.find_lines(text.as_bytes(), &mut Scratch::default(), |line| {
-                for hit in line.hits {
-                    let CodeRef::Unknown { code, .. } = &hit.code else {
-                        panic!("no entries");
-                    };
-                    found.push((cat.rules()[hit.rule].id.clone(), code.to_string()));
-                }
-            });
-            found
+        let found = |text: &str| -> Vec<(String, String)> {
+            let hits = unknown_hits(&m, text).into_iter();
+            hits.map(|(ri, code)| (cat.rules()[ri].id.clone(), code))
+                .collect()
         };
         let hit = |i: usize, code: &str| (format!("r{i}"), code.to_string());
         assert_eq!(
