@@ -16,31 +16,12 @@ pub(super) struct AtOpen {
     pub(super) read: u64,
 }
 
-impl AtOpen {
-    /// Appends the rest of the file, up to its length at open, to `buf`.
-    ///
-    /// Why not `read_to_end` of `Read`: the default one zeroes the buffer before each read,
-    /// which costs as much as scanning when a directory holds thousands of small files; the
-    /// file's own reads fill the buffer without that.
-    pub(super) fn read_rest_into(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let left = self.len - self.read;
-        let n = (&mut self.file).take(left).read_to_end(buf)?;
-        self.read += n as u64;
-        if self.read < self.len {
-            return Err(self.truncated());
-        }
-        Ok(())
-    }
-
-    fn truncated(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!(
-                "file truncated while it was read, it had {} bytes when opened",
-                self.len
-            ),
-        )
-    }
+/// The error of a file that ends before the length it had when it was opened.
+pub(super) fn truncated(len: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("file truncated while it was read, it had {len} bytes when opened"),
+    )
 }
 
 impl Read for AtOpen {
@@ -52,7 +33,7 @@ impl Read for AtOpen {
         let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         let n = self.file.read(&mut buf[..max])?;
         if n == 0 {
-            return Err(self.truncated());
+            return Err(truncated(self.len));
         }
         self.read += n as u64;
         Ok(n)

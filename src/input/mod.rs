@@ -10,6 +10,7 @@ pub mod chunk;
 mod codec;
 pub mod line_buffer;
 mod mmap;
+mod spare;
 pub mod walk;
 
 use std::fs::{File, Metadata};
@@ -23,7 +24,7 @@ use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 use adapters::{AtOpen, FailOnce};
-use codec::{decode, read_head, sniff, Kind};
+use codec::{decode, read_head, sniff, Kind, HEAD};
 use mmap::{map, should_map};
 
 /// When to memory-map a file.
@@ -108,6 +109,15 @@ pub enum Content {
     Mapped(Mmap),
     /// Bytes read into memory.
     Owned(Vec<u8>),
+}
+
+impl Drop for Content {
+    fn drop(&mut self) {
+        // The reading thread's next small file goes into the same memory.
+        if let Content::Owned(buf) = self {
+            spare::give_back(std::mem::take(buf));
+        }
+    }
 }
 
 impl std::ops::Deref for Content {
@@ -229,21 +239,25 @@ fn open_regular(
     meter: Meter,
 ) -> io::Result<Opened> {
     let len = meta.len();
+    if len < SMALL_FILE {
+        // Read whole, then told by its first bytes: a small plain file costs one read, into
+        // the thread's spare buffer.
+        let mut buf = spare::take(len as usize);
+        let read = spare::read_up_to(&file, len as usize, &mut buf);
+        let kind = sniff(&buf[..buf.len().min(HEAD)]);
+        return match read {
+            Ok(()) if kind == Kind::Plain => Ok(Opened::Bytes(Content::Owned(buf))),
+            Ok(()) => decode(kind, buf, io::empty(), meter),
+            // Deliver what was read, then the error, so that the caller counts the first and
+            // reports the second with its offset.
+            Err(e) => decode(kind, buf, FailOnce(Some(e)), meter),
+        };
+    }
     let mut reader = AtOpen { file, len, read: 0 };
     let head = read_head(&mut reader)?;
     let kind = sniff(&head);
     if kind != Kind::Plain {
         return decode(kind, head, reader, meter);
-    }
-    if len < SMALL_FILE {
-        let mut buf = Vec::with_capacity(len as usize + 1);
-        buf.extend_from_slice(&head);
-        return match reader.read_rest_into(&mut buf) {
-            Ok(()) => Ok(Opened::Bytes(Content::Owned(buf))),
-            // Deliver what was read, then the error, so that the caller counts the first and
-            // reports the second with its offset.
-            Err(e) => decode(Kind::Plain, buf, FailOnce(Some(e)), meter),
-        };
     }
     if should_map(policy, meta) {
         if let Some(map) = map(&reader.file, len) {

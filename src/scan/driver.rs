@@ -276,8 +276,8 @@ impl<'c> Scanner<'c> {
             Input::Stdin(_) => true,
             Input::Path(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()),
         };
-        let files: Vec<usize> = (0..inputs.len())
-            .filter(|&i| !is_pipe(&inputs[i]))
+        let paths: Vec<usize> = (0..inputs.len())
+            .filter(|&i| !matches!(inputs[i], Input::Stdin(_)))
             .collect();
         let mut results: Vec<Option<(S::Part, InputEnd)>> = Vec::new();
         results.resize_with(inputs.len(), || None);
@@ -286,18 +286,29 @@ impl<'c> Scanner<'c> {
             let end = self.scan_input(input, &template, None, &mut Gather(&mut part), pipelined)?;
             Ok((part.unwrap_or_else(|| template.fork()), end))
         };
-        if files.len() == 1 {
+        match paths[..] {
             // One file: its stream, if it is one, gets the pipelined reader.
-            results[files[0]] = Some(gathered(&inputs[files[0]], true)?);
-        } else {
-            let scanned: Vec<(usize, Result<Scanned<S::Part>>)> = self.pool.install(|| {
-                files
-                    .par_iter()
-                    .map(|&i| (i, gathered(&inputs[i], false)))
-                    .collect()
-            });
-            for (i, r) in scanned {
-                results[i] = Some(r?);
+            [only] if !is_pipe(&inputs[only]) => {
+                results[only] = Some(gathered(&inputs[only], true)?);
+            }
+            _ => {
+                // Pipes are told apart on the scanning threads, so that the thousands of files
+                // of a directory are not looked at one by one before the scan starts; a pipe
+                // is left for after (opening a FIFO waits for its writer). One file at a time
+                // per task, so that neither thread is left with a long run of files at the end.
+                let scanned: Vec<(usize, Result<Scanned<S::Part>>)> = self.pool.install(|| {
+                    paths
+                        .par_iter()
+                        .with_max_len(1)
+                        .filter_map(|&i| {
+                            let input = &inputs[i];
+                            (!is_pipe(input)).then(|| (i, gathered(input, false)))
+                        })
+                        .collect()
+                });
+                for (i, r) in scanned {
+                    results[i] = Some(r?);
+                }
             }
         }
         for (input, result) in inputs.iter().zip(results) {
