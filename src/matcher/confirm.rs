@@ -468,9 +468,9 @@ pub(super) fn line_starts(pattern: &str, sites: &mut Vec<SiteFinder>) -> Starts 
         return Starts::Literals(finders);
     }
     if let Some(code) = CodeLead::of(pattern) {
-        let index = sites.iter().position(|f| f.finds(&code.literals));
+        let index = sites.iter().position(|f| f.finds(&code));
         let index = index.or_else(|| {
-            sites.push(SiteFinder::new(&code.literals)?);
+            sites.push(SiteFinder::new(&code.literals, code.shape.clone())?);
             Some(sites.len() - 1)
         });
         if let Some(sites) = index {

@@ -310,6 +310,8 @@ impl FoldedLine {
 pub(crate) struct CodeLead {
     /// The literals the code starts with (two bytes or more each).
     pub(crate) literals: Vec<Vec<u8>>,
+    /// The bytes each of the code's first positions may hold.
+    pub(crate) shape: CodeShape,
     /// What of the match precedes the code.
     pub(crate) lead: Lead,
 }
@@ -353,6 +355,7 @@ impl CodeLead {
         if !literals.iter().all(|l| l.len() >= 2) {
             return None;
         }
+        let shape = CodeShape::of(&parts[at]);
         let mut min = 0;
         let mut max = Some(0);
         for part in &parts[..at] {
@@ -363,7 +366,135 @@ impl CodeLead {
             Some(max) if max <= MAX_LEAD => Lead::Bounded(min..=max),
             _ => Lead::Any(Hir::concat(parts[..at].to_vec())),
         };
-        Some(CodeLead { literals, lead })
+        Some(CodeLead {
+            literals,
+            shape,
+            lead,
+        })
+    }
+}
+
+/// The bytes that each of the first positions of every match of a regex (a rule's `code`
+/// group) may hold: `(?:1[78]|2[02]|4[01]|51)\d{3}` gives `[1245]`, `[01278]`, then `[0-9]`
+/// three times. A place in a line whose bytes do not fit cannot start a code, so a site of
+/// `20` in `2026-11-21` is no code's start. Positions past a part whose length varies are
+/// not known and not checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CodeShape(Vec<ByteSet>);
+
+/// A set of bytes, a bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const EMPTY: ByteSet = ByteSet([0; 4]);
+
+    fn add_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+
+    fn holds(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
+
+    fn union(&self, other: &ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+}
+
+/// The most positions a [`CodeShape`] checks.
+const MAX_SHAPE: usize = 16;
+
+impl CodeShape {
+    /// The shape of `hir`'s matches, as far as it is known.
+    pub(crate) fn of(hir: &Hir) -> CodeShape {
+        let mut sets = Vec::new();
+        shape_of(hir, &mut sets);
+        sets.truncate(MAX_SHAPE);
+        CodeShape(sets)
+    }
+
+    /// Whether a code may start at `at` in `line`: every known position is inside the line
+    /// and holds one of its bytes.
+    pub(crate) fn fits(&self, line: &[u8], at: usize) -> bool {
+        line.get(at..at + self.0.len())
+            .is_some_and(|bytes| bytes.iter().zip(&self.0).all(|(&b, set)| set.holds(b)))
+    }
+}
+
+/// Appends to `sets` the bytes each position of `hir`'s matches may hold, from the start, for
+/// as many positions as every match has before a part whose length varies; returns whether
+/// every match has exactly the length appended (so that what follows can be appended too).
+/// Zero-width assertions are left out: fewer conditions, still sound.
+fn shape_of(hir: &Hir, sets: &mut Vec<ByteSet>) -> bool {
+    use regex_syntax::hir::Class;
+    if sets.len() >= MAX_SHAPE {
+        return false;
+    }
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter() {
+                let mut set = ByteSet::EMPTY;
+                set.add_range(b, b);
+                sets.push(set);
+            }
+            true
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut set = ByteSet::EMPTY;
+            for r in class.ranges() {
+                set.add_range(r.start(), r.end());
+            }
+            sets.push(set);
+            true
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            // One byte a position only when every character is ASCII.
+            let mut set = ByteSet::EMPTY;
+            for r in class.ranges() {
+                let (Ok(lo), Ok(hi)) = (u8::try_from(r.start()), u8::try_from(r.end())) else {
+                    return false;
+                };
+                if hi > 0x7f {
+                    return false;
+                }
+                set.add_range(lo, hi);
+            }
+            sets.push(set);
+            true
+        }
+        HirKind::Capture(cap) => shape_of(&cap.sub, sets),
+        HirKind::Concat(parts) => parts.iter().all(|part| shape_of(part, sets)),
+        HirKind::Repetition(rep) => {
+            for _ in 0..rep.min {
+                if !shape_of(&rep.sub, sets) {
+                    return false;
+                }
+            }
+            rep.max == Some(rep.min)
+        }
+        HirKind::Alternation(branches) => {
+            // Position by position, the union of the branches, as far as the shortest known
+            // branch goes; a fixed length only when every branch has the same one.
+            let mut shapes = Vec::with_capacity(branches.len());
+            let mut fixed = true;
+            for branch in branches {
+                let mut own = Vec::new();
+                fixed &= shape_of(branch, &mut own);
+                shapes.push(own);
+            }
+            let known = shapes.iter().map(Vec::len).min().unwrap_or(0);
+            fixed &= shapes.iter().all(|s| s.len() == known);
+            sets.extend((0..known).map(|i| {
+                shapes
+                    .iter()
+                    .fold(ByteSet::EMPTY, |set, shape| set.union(&shape[i]))
+            }));
+            fixed
+        }
     }
 }
 
@@ -371,6 +502,8 @@ impl CodeLead {
 #[derive(Debug)]
 pub(crate) struct SiteFinder {
     literals: Vec<Vec<u8>>,
+    /// What the code must look like from a site on; sites where it does not are dropped.
+    shape: CodeShape,
     search: SiteSearch,
 }
 
@@ -383,8 +516,8 @@ enum SiteSearch {
 }
 
 impl SiteFinder {
-    /// A finder of `literals`.
-    pub(crate) fn new(literals: &[Vec<u8>]) -> Option<SiteFinder> {
+    /// A finder of the sites of `literals` where a code of `shape` fits.
+    pub(crate) fn new(literals: &[Vec<u8>], shape: CodeShape) -> Option<SiteFinder> {
         let search = match aho_corasick::packed::Searcher::new(literals) {
             Some(packed) => SiteSearch::Packed(packed),
             None => SiteSearch::Automaton(
@@ -396,16 +529,18 @@ impl SiteFinder {
         };
         Some(SiteFinder {
             literals: literals.to_vec(),
+            shape,
             search,
         })
     }
 
-    /// Whether this finder looks for exactly `literals`.
-    pub(crate) fn finds(&self, literals: &[Vec<u8>]) -> bool {
-        self.literals == literals
+    /// Whether this finder looks for the sites of exactly `code`'s literals and shape.
+    pub(crate) fn finds(&self, code: &CodeLead) -> bool {
+        self.literals == code.literals && self.shape == code.shape
     }
 
-    /// Pushes onto `out` the start of every occurrence of the literals in `line`, in order.
+    /// Pushes onto `out` the start of every occurrence of the literals in `line` where a code
+    /// of the finder's shape fits, in order.
     pub(crate) fn sites(&self, line: &[u8], out: &mut Vec<usize>) {
         let span = |from: usize| aho_corasick::Span::from(from..line.len());
         let leftmost = |from: usize| match &self.search {
@@ -415,7 +550,9 @@ impl SiteFinder {
         // Each search resumes one byte after the last site, so overlapping sites are found.
         let mut from = 0;
         while let Some(m) = leftmost(from) {
-            out.push(m.start());
+            if self.shape.fits(line, m.start()) {
+                out.push(m.start());
+            }
             from = m.start() + 1;
         }
     }
@@ -693,14 +830,65 @@ mod tests {
     }
 
     #[test]
+    fn a_code_shape_admits_every_match_and_rules_out_what_cannot_start_one() {
+        let shape = |code: &str| CodeShape::of(&parse(code).unwrap());
+        let carbon = shape(r"(?:1[78]|2[02]|4[01]|51)\d{3}");
+        assert_eq!(carbon.0.len(), 5);
+        assert!(carbon.fits(b"x 20001 y", 2));
+        // A year, a date, a number cut by the line's end, a digit out of the class.
+        assert!(!carbon.fits(b"2026-11-21", 0));
+        assert!(!carbon.fits(b"at 2000", 3));
+        assert!(!carbon.fits(b"23001", 0));
+        // Positions past a part of varying length are not checked.
+        assert_eq!(shape(r"E\d+x").0.len(), 2);
+        assert_eq!(shape(r"(?:ab|c)d").0.len(), 1);
+        assert_eq!(shape(r"(?:ab|cd)\d").0.len(), 3);
+        assert_eq!(shape(r"\bE0000\d{3}\b").0.len(), 8);
+        assert!(shape(r"(?u:\w)x").0.is_empty());
+        assert_eq!(shape(r"\d{40}").0.len(), MAX_SHAPE);
+
+        // Sound against the regex crate: every code it finds starts where the shape fits.
+        let codes = [
+            r"(?:1[78]|2[02]|4[01]|51)\d{3}",
+            r"(?:ab|c)d[0-3]?x",
+            r"E\d{2,4}[a-c]",
+            r"(?:x|yz)+q",
+            r"(?i:err)-\d",
+        ];
+        let alphabet = b"0123457ABCEabcdexyzqr-:R ";
+        let mut state = 11u64;
+        for code in codes {
+            let shape = shape(code);
+            let re = regex::bytes::Regex::new(code).unwrap();
+            for _ in 0..3000 {
+                let line: Vec<u8> = (0..state as usize % 24)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                for at in 0..=line.len() {
+                    if re.find_at(&line, at).is_some_and(|m| m.start() == at) {
+                        assert!(shape.fits(&line, at), "{code} at {at} of {line:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn sites_include_overlapping_occurrences_in_order() {
-        let finder = SiteFinder::new(&[b"17".to_vec(), b"71".to_vec()]).unwrap();
+        let finder =
+            SiteFinder::new(&[b"17".to_vec(), b"71".to_vec()], CodeShape::default()).unwrap();
         let mut out = Vec::new();
         finder.sites(b"a1717 71", &mut out);
         assert_eq!(out, [1, 2, 3, 6]);
         let literals = [b"171".to_vec(), b"71".to_vec()];
         let finder = SiteFinder {
             literals: literals.to_vec(),
+            shape: CodeShape::default(),
             search: SiteSearch::Automaton(
                 aho_corasick::AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::LeftmostFirst)
