@@ -2,7 +2,7 @@
 
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::gates::parse;
+use super::gates::{byte_set, parse, ByteSet};
 use crate::catalog;
 
 /// How a rule's code is taken from an anchored match.
@@ -19,32 +19,6 @@ pub(super) enum Capture {
     Suffix(Box<CodeSpan>),
     /// Captures need the backtracker, over the span a DFA found first.
     Backtrack,
-}
-
-/// A set of bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    pub(super) fn insert_range(&mut self, lo: u8, hi: u8) {
-        for b in lo..=hi {
-            self.0[usize::from(b / 64)] |= 1 << (b % 64);
-        }
-    }
-
-    pub(super) fn contains(self, b: u8) -> bool {
-        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
-    }
-
-    pub(super) fn union(self, other: ByteSet) -> ByteSet {
-        let mut words = self.0;
-        words.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
-        ByteSet(words)
-    }
-
-    pub(super) fn is_disjoint(self, other: ByteSet) -> bool {
-        self.0.iter().zip(other.0).all(|(a, b)| a & b == 0)
-    }
 }
 
 /// Where the code is in a match's span, for a pattern whose code's bytes tell it (see
@@ -218,36 +192,6 @@ pub(super) fn last_bytes(parts: &[&Hir]) -> Option<(ByteSet, bool)> {
         }
     }
     Some((set, true))
-}
-
-/// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
-pub(super) fn byte_set(hir: &Hir) -> Option<ByteSet> {
-    use regex_syntax::hir::Class;
-    let mut set = ByteSet::default();
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(l) => l.0.iter().for_each(|&b| set.insert_range(b, b)),
-        HirKind::Class(Class::Bytes(c)) => {
-            c.iter().for_each(|r| set.insert_range(r.start(), r.end()));
-        }
-        HirKind::Class(Class::Unicode(c)) => {
-            for r in c.iter() {
-                let (lo, hi) = (u8::try_from(r.start()).ok()?, u8::try_from(r.end()).ok()?);
-                if hi > 0x7F {
-                    return None;
-                }
-                set.insert_range(lo, hi);
-            }
-        }
-        HirKind::Repetition(r) => set = byte_set(&r.sub)?,
-        HirKind::Capture(c) => set = byte_set(&c.sub)?,
-        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
-            for part in parts {
-                set = set.union(byte_set(part)?);
-            }
-        }
-    }
-    Some(set)
 }
 
 #[cfg(test)]

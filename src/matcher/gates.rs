@@ -382,26 +382,60 @@ impl CodeLead {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CodeShape(Vec<ByteSet>);
 
-/// A set of bytes, a bit each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ByteSet([u64; 4]);
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct ByteSet([u64; 4]);
 
 impl ByteSet {
-    const EMPTY: ByteSet = ByteSet([0; 4]);
-
-    fn add_range(&mut self, lo: u8, hi: u8) {
+    pub(super) fn insert_range(&mut self, lo: u8, hi: u8) {
         for b in lo..=hi {
-            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+            self.0[usize::from(b / 64)] |= 1 << (b % 64);
         }
     }
 
-    fn holds(&self, b: u8) -> bool {
-        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    pub(super) fn contains(self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
 
-    fn union(&self, other: &ByteSet) -> ByteSet {
-        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    pub(super) fn union(self, other: ByteSet) -> ByteSet {
+        let mut words = self.0;
+        words.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
+        ByteSet(words)
     }
+
+    pub(super) fn is_disjoint(self, other: ByteSet) -> bool {
+        self.0.iter().zip(other.0).all(|(a, b)| a & b == 0)
+    }
+}
+
+/// Every byte a match of `hir` may hold, when that can be told (ASCII classes, bytes).
+pub(super) fn byte_set(hir: &Hir) -> Option<ByteSet> {
+    use regex_syntax::hir::Class;
+    let mut set = ByteSet::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(l) => l.0.iter().for_each(|&b| set.insert_range(b, b)),
+        HirKind::Class(Class::Bytes(c)) => {
+            c.iter().for_each(|r| set.insert_range(r.start(), r.end()));
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.iter() {
+                let (lo, hi) = (u8::try_from(r.start()).ok()?, u8::try_from(r.end()).ok()?);
+                if hi > 0x7F {
+                    return None;
+                }
+                set.insert_range(lo, hi);
+            }
+        }
+        HirKind::Repetition(r) => set = byte_set(&r.sub)?,
+        HirKind::Capture(c) => set = byte_set(&c.sub)?,
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            for part in parts {
+                set = set.union(byte_set(part)?);
+            }
+        }
+    }
+    Some(set)
 }
 
 /// The most positions a [`CodeShape`] checks.
@@ -420,7 +454,7 @@ impl CodeShape {
     /// and holds one of its bytes.
     pub(crate) fn fits(&self, line: &[u8], at: usize) -> bool {
         line.get(at..at + self.0.len())
-            .is_some_and(|bytes| bytes.iter().zip(&self.0).all(|(&b, set)| set.holds(b)))
+            .is_some_and(|bytes| bytes.iter().zip(&self.0).all(|(&b, set)| set.contains(b)))
     }
 }
 
@@ -429,7 +463,6 @@ impl CodeShape {
 /// every match has exactly the length appended (so that what follows can be appended too).
 /// Zero-width assertions are left out: fewer conditions, still sound.
 fn shape_of(hir: &Hir, sets: &mut Vec<ByteSet>) -> bool {
-    use regex_syntax::hir::Class;
     if sets.len() >= MAX_SHAPE {
         return false;
     }
@@ -437,35 +470,14 @@ fn shape_of(hir: &Hir, sets: &mut Vec<ByteSet>) -> bool {
         HirKind::Empty | HirKind::Look(_) => true,
         HirKind::Literal(lit) => {
             for &b in lit.0.iter() {
-                let mut set = ByteSet::EMPTY;
-                set.add_range(b, b);
+                let mut set = ByteSet::default();
+                set.insert_range(b, b);
                 sets.push(set);
             }
             true
         }
-        HirKind::Class(Class::Bytes(class)) => {
-            let mut set = ByteSet::EMPTY;
-            for r in class.ranges() {
-                set.add_range(r.start(), r.end());
-            }
-            sets.push(set);
-            true
-        }
-        HirKind::Class(Class::Unicode(class)) => {
-            // One byte a position only when every character is ASCII.
-            let mut set = ByteSet::EMPTY;
-            for r in class.ranges() {
-                let (Ok(lo), Ok(hi)) = (u8::try_from(r.start()), u8::try_from(r.end())) else {
-                    return false;
-                };
-                if hi > 0x7f {
-                    return false;
-                }
-                set.add_range(lo, hi);
-            }
-            sets.push(set);
-            true
-        }
+        // One byte a position (an ASCII class), or not known.
+        HirKind::Class(_) => byte_set(hir).map(|set| sets.push(set)).is_some(),
         HirKind::Capture(cap) => shape_of(&cap.sub, sets),
         HirKind::Concat(parts) => parts.iter().all(|part| shape_of(part, sets)),
         HirKind::Repetition(rep) => {
@@ -491,7 +503,7 @@ fn shape_of(hir: &Hir, sets: &mut Vec<ByteSet>) -> bool {
             sets.extend((0..known).map(|i| {
                 shapes
                     .iter()
-                    .fold(ByteSet::EMPTY, |set, shape| set.union(&shape[i]))
+                    .fold(ByteSet::default(), |set, shape| set.union(shape[i]))
             }));
             fixed
         }

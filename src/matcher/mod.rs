@@ -567,8 +567,8 @@ impl<'c> Matcher<'c> {
 mod tests {
     use regex_automata::{Anchored, Input as RInput};
 
-    use super::capture::{code_suffix, consuming_parts, ByteSet};
-    use super::gates::{covering_substrings, parse, prefix_literals};
+    use super::capture::{code_suffix, consuming_parts};
+    use super::gates::{covering_substrings, parse, prefix_literals, ByteSet};
     use super::*;
 
     use crate::matcher::gates::MAX_PREFIX_LITERALS;
