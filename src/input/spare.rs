@@ -83,31 +83,28 @@ fn fill(mut file: &File, buf: &mut Vec<u8>) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Seek, Write};
+
+    /// A file holding `bytes`, at its start.
+    fn file_of(bytes: &[u8]) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        f.rewind().unwrap();
+        f
+    }
 
     #[test]
     fn reads_exactly_the_length_at_opening() {
-        let mut f = tempfile::tempfile().unwrap();
-        f.write_all(b"0123456789abcdef").unwrap();
-        let f = {
-            use std::io::Seek;
-            f.rewind().unwrap();
-            f
-        };
         // The file "grew" past the 10 bytes it had: only those are kept.
         let mut buf = Vec::with_capacity(64);
-        read_up_to(&f, 10, &mut buf).unwrap();
+        read_up_to(&file_of(b"0123456789abcdef"), 10, &mut buf).unwrap();
         assert_eq!(buf, b"0123456789");
     }
 
     #[test]
     fn a_short_file_is_an_error_after_its_bytes() {
-        let mut f = tempfile::tempfile().unwrap();
-        f.write_all(b"abc").unwrap();
-        use std::io::Seek;
-        f.rewind().unwrap();
         let mut buf = Vec::new();
-        let err = read_up_to(&f, 8, &mut buf).unwrap_err();
+        let err = read_up_to(&file_of(b"abc"), 8, &mut buf).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         assert!(err.to_string().contains("8 bytes"), "{err}");
         assert_eq!(buf, b"abc");
